@@ -1,0 +1,17 @@
+// PLACEHOLDER: tiff format (to be implemented).
+#include "source/tiff_source.h"
+
+namespace tessera {
+
+FormatEntry TiffFormat() {
+  FormatEntry e;
+  e.name = "tiff";
+  e.probe = [](const std::string&, std::string_view) { return 0; };
+  e.open = [](const std::string& path,
+              const OpenOptions&) -> StatusOr<std::unique_ptr<TileSource>> {
+    return UnsupportedError("not built: " + path);
+  };
+  return e;
+}
+
+}  // namespace tessera
