@@ -1,0 +1,2 @@
+// PLACEHOLDER
+#include "source/ome_metadata.h"

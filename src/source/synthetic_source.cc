@@ -1,0 +1,2 @@
+// PLACEHOLDER
+#include "source/synthetic_source.h"

@@ -1,0 +1,3 @@
+// PLACEHOLDER
+#pragma once
+#include "source/tile_source.h"

@@ -1,0 +1,2 @@
+// PLACEHOLDER
+#include "source/tiff_orientation.h"
