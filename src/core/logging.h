@@ -35,9 +35,16 @@ class LogLine {
   std::ostringstream stream_;
 };
 
+// Makes the streamed LogLine expression void, so TS_LOG is one expression that nests safely in
+// an unbraced if/else.
+struct LogVoidify {
+  void operator&(const LogLine&) {}
+};
+
 }  // namespace tessera
 
-#define TS_LOG(level)                                          \
-  if (::tessera::LogLevel::level < ::tessera::GetLogLevel()) { \
-  } else                                                       \
-    ::tessera::LogLine(::tessera::LogLevel::level, __FILE__, __LINE__)
+#define TS_LOG(level)                                       \
+  !(::tessera::LogLevel::level >= ::tessera::GetLogLevel()) \
+      ? (void)0                                             \
+      : ::tessera::LogVoidify() &                           \
+            ::tessera::LogLine(::tessera::LogLevel::level, __FILE__, __LINE__)

@@ -1,0 +1,30 @@
+// ApiContext: the objects the REST handlers use, wired by the composition root (main / tests).
+// The context does not own them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "cache/source_cache.h"
+#include "cache/tile_cache.h"
+#include "core/clock.h"
+#include "io/file.h"
+#include "source/registry.h"
+#include "store/metadata_store.h"
+#include "tiles/tile_service.h"
+
+namespace tessera {
+
+struct ApiContext {
+  MetadataStore* store = nullptr;
+  TileService* tiles = nullptr;
+  TileCache* tile_cache = nullptr;
+  SourceCache* source_cache = nullptr;
+  const FormatRegistry* registry = nullptr;
+  const FileSystem* fs = &FileSystem::Posix();
+  const Clock* clock = &Clock::Real();
+  int64_t start_nanos = 0;
+  std::string version = "0.1.0";
+};
+
+}  // namespace tessera

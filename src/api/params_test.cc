@@ -1,0 +1,42 @@
+#include "api/params.h"
+
+#include <gtest/gtest.h>
+
+namespace tessera {
+namespace {
+
+ApiRequest With(std::vector<std::pair<std::string, std::string>> q) {
+  ApiRequest r;
+  r.query = std::move(q);
+  return r;
+}
+
+TEST(ParamsTest, EncodeParams) {
+  auto e = EncodeParams(With({{"encoding", "png"}}), Encoding::kJpeg);
+  ASSERT_TRUE(e.ok());
+  EXPECT_EQ(e->encoding, Encoding::kPng);
+  e = EncodeParams(With({{"jpegQuality", "80"}, {"jpegSubsampling", "2"}}), Encoding::kJpeg);
+  EXPECT_EQ(e->jpeg_quality, 80);
+  EXPECT_EQ(e->jpeg_subsampling, 2);
+  auto bad = EncodeParams(With({{"jpegQuality", "high"}}), Encoding::kJpeg);
+  EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(bad.status().message().find("jpegQuality"), std::string::npos);
+  EXPECT_FALSE(EncodeParams(With({{"jpegQuality", "0"}}), Encoding::kJpeg).ok());
+  EXPECT_FALSE(EncodeParams(With({{"encoding", "GIF"}}), Encoding::kJpeg).ok());
+  EXPECT_FALSE(EncodeParams(With({{"tiffCompression", "lzma"}}), Encoding::kJpeg).ok());
+}
+
+TEST(ParamsTest, StyleAndFrame) {
+  EXPECT_EQ(*StyleParam(With({})), "");
+  EXPECT_EQ(*StyleParam(With({{"style", "{}"}})), "");
+  EXPECT_EQ(*StyleParam(With({{"style", R"({"icc": false})"}})), "");
+  EXPECT_EQ(StyleParam(With({{"style", "{bad"}})).status().message(),
+            "Style is not a valid json object.");
+  EXPECT_FALSE(StyleParam(With({{"style", R"({"band": 1})"}})).ok());
+  EXPECT_EQ(*FrameParam(With({{"frame", "3"}})), 3);
+  EXPECT_FALSE(FrameParam(With({{"frame", "-1"}})).ok());
+  EXPECT_EQ(*FrameParam(With({{"frame", "2.0"}})), 2);
+}
+
+}  // namespace
+}  // namespace tessera

@@ -1,0 +1,55 @@
+#include "api/router.h"
+
+#include "core/strings.h"
+
+namespace tessera {
+namespace {
+
+std::vector<std::string> Segments(std::string_view path) {
+  std::vector<std::string> out;
+  for (auto part : Split(path, '/')) {
+    if (!part.empty()) out.emplace_back(part);
+  }
+  return out;
+}
+
+}  // namespace
+
+void Router::Add(std::string method, const std::string& pattern, Handler handler) {
+  routes_.push_back(Route{std::move(method), Segments(pattern), std::move(handler)});
+}
+
+HandlerResult Router::Dispatch(ApiRequest& request) const {
+  const std::vector<std::string> parts = Segments(request.path);
+  bool path_matched = false;
+  for (const Route& r : routes_) {
+    if (r.segments.size() != parts.size()) continue;
+    std::map<std::string, std::string> captures;
+    bool ok = true;
+    for (size_t i = 0; i < parts.size() && ok; ++i) {
+      const std::string& seg = r.segments[i];
+      if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
+        captures[seg.substr(1, seg.size() - 2)] = parts[i];
+      } else {
+        ok = seg == parts[i];
+      }
+    }
+    if (!ok) continue;
+    path_matched = true;
+    const bool method_ok =
+        r.method == request.method || (r.method == "GET" && request.method == "HEAD");
+    if (!method_ok) continue;
+    request.path_params = std::move(captures);
+    return r.handler(request);
+  }
+  if (path_matched) {
+    ApiResponse resp = ApiResponse::Error(
+        InvalidArgumentError("Method " + request.method + " is not allowed on " + request.path));
+    resp.status = 405;
+    return resp;
+  }
+  return ApiResponse::Error(
+      NotFoundError("No matching route for \"" + request.method + " " + request.path + "\""));
+}
+
+}  // namespace tessera

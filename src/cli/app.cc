@@ -1,0 +1,66 @@
+#include "cli/app.h"
+
+#include <filesystem>
+
+#include "api/items_api.h"
+#include "core/logging.h"
+
+namespace tessera {
+
+std::string DatabasePath(const std::string& data_dir) { return data_dir + "/tessera.db"; }
+
+StatusOr<std::unique_ptr<App>> App::Create(Config config) {
+  config.ResolveDefaults();
+  std::unique_ptr<App> app(new App());
+  app->config_ = config;
+  std::error_code ec;
+  std::filesystem::create_directories(config.data_dir, ec);
+  if (ec) {
+    return UnavailableError("cannot create data directory " + config.data_dir + ": " +
+                            ec.message());
+  }
+  TS_ASSIGN_OR_RETURN(app->store_, OpenSqliteStore(DatabasePath(config.data_dir)));
+  app->registry_ = FormatRegistry::Default();
+  app->tile_cache_ = std::make_unique<MemoryTileCache>(config.tile_cache_bytes);
+  SourceCacheLimits limits;
+  limits.max_sources = static_cast<size_t>(config.max_sources);
+  limits.max_memory_bytes = config.source_memory_bytes;
+  limits.max_open_files = config.max_open_files;
+  app->source_cache_ = std::make_unique<SourceCache>(limits);
+  TileServiceOptions options;
+  options.max_output_pixels = config.max_output_pixels;
+  app->tiles_ = std::make_unique<TileService>(app->registry_, *app->tile_cache_,
+                                              *app->source_cache_, options);
+  app->context_.store = app->store_.get();
+  app->context_.tiles = app->tiles_.get();
+  app->context_.tile_cache = app->tile_cache_.get();
+  app->context_.source_cache = app->source_cache_.get();
+  app->context_.registry = &app->registry_;
+  app->context_.start_nanos = Clock::Real().NowNanos();
+  app->router_ = BuildRouter(app->context_, &app->handlers_);
+
+  ServerOptions so;
+  so.host = config.host;
+  so.port = static_cast<uint16_t>(config.port);
+  so.io_threads = config.io_threads;
+  so.workers = config.workers;
+  so.max_queued_work = static_cast<size_t>(config.max_queue);
+  so.web_root = config.web_root.empty() ? std::string(TESSERA_WEB_ROOT) : config.web_root;
+  app->server_ = std::make_unique<HttpServer>(so, app->router_);
+  return app;
+}
+
+App::~App() {
+  if (server_) server_->Stop();
+}
+
+Status App::Start() { return server_->Start(); }
+void App::Stop() { server_->Stop(); }
+void App::Wait() { server_->Wait(); }
+
+std::string App::url() const {
+  std::string host = config_.host == "0.0.0.0" ? "127.0.0.1" : config_.host;
+  return "http://" + host + ":" + std::to_string(server_->port());
+}
+
+}  // namespace tessera

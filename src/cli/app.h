@@ -1,0 +1,61 @@
+// App: the composition root of a Tessera server — config in, objects wired, HTTP out.
+// `tessera serve` and the integration tests build the same App (tests on 127.0.0.1:0).
+// Thread-safety: Create/Start/Stop from one thread; the parts are thread-safe.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "api/api_context.h"
+#include "api/router.h"
+#include "cache/memory_tile_cache.h"
+#include "cache/source_cache.h"
+#include "core/config.h"
+#include "http/server.h"
+#include "source/registry.h"
+#include "store/metadata_store.h"
+#include "tiles/tile_service.h"
+
+namespace tessera {
+
+class App {
+ public:
+  // Resolves defaults, opens the database in config.data_dir (creating it), builds the caches
+  // and the service. Does not listen yet.
+  static StatusOr<std::unique_ptr<App>> Create(Config config);
+  ~App();
+
+  Status Start();
+  void Stop();
+  void Wait();
+  uint16_t port() const { return server_->port(); }
+  std::string url() const;
+
+  const Config& config() const { return config_; }
+  MetadataStore& store() { return *store_; }
+  TileService& tiles() { return *tiles_; }
+  TileCache& tile_cache() { return *tile_cache_; }
+  SourceCache& source_cache() { return *source_cache_; }
+  const FormatRegistry& registry() const { return registry_; }
+  HttpServer& server() { return *server_; }
+
+ private:
+  App() = default;
+
+  Config config_;
+  FormatRegistry registry_;
+  std::unique_ptr<MetadataStore> store_;
+  std::unique_ptr<MemoryTileCache> tile_cache_;
+  std::unique_ptr<SourceCache> source_cache_;
+  std::unique_ptr<TileService> tiles_;
+  ApiContext context_;
+  std::vector<std::shared_ptr<void>> handlers_;
+  Router router_;
+  std::unique_ptr<HttpServer> server_;
+};
+
+// The database path inside a data directory.
+std::string DatabasePath(const std::string& data_dir);
+
+}  // namespace tessera

@@ -1,0 +1,324 @@
+#include "cli/commands.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <optional>
+
+#include <nlohmann/json.hpp>
+
+#include "cache/memory_tile_cache.h"
+#include "cli/app.h"
+#include "cli/import.h"
+#include "core/config.h"
+#include "core/strings.h"
+#include "tiles/metadata_json.h"
+#include "tiles/tile_service.h"
+
+namespace tessera {
+namespace {
+
+constexpr char kUsage[] =
+    "usage: tessera <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  serve    serve the imported images over HTTP (large_image's REST API)\n"
+    "  import   register image files (or folders of them) as items, in place\n"
+    "  info     print an image's metadata as JSON\n"
+    "  tile     write one tile of an image\n"
+    "\n"
+    "`tessera <command> --help` describes a command.\n";
+
+// A tiny flag parser: --name value, --name=value, -o value, and positionals.
+struct Args {
+  std::vector<std::pair<std::string, std::string>> flags;
+  std::vector<std::string> positional;
+  bool help = false;
+};
+
+StatusOr<Args> Parse(const std::vector<std::string>& in, const std::vector<std::string>& boolean,
+                     const std::vector<std::string>& valued) {
+  Args a;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const std::string& s = in[i];
+    if (s == "--help" || s == "-h") {
+      a.help = true;
+      continue;
+    }
+    if (s.size() > 1 && s[0] == '-') {
+      std::string name = s.substr(s[1] == '-' ? 2 : 1);
+      std::string value;
+      bool has_value = false;
+      if (auto eq = name.find('='); eq != std::string::npos) {
+        value = name.substr(eq + 1);
+        name = name.substr(0, eq);
+        has_value = true;
+      }
+      if (std::find(boolean.begin(), boolean.end(), name) != boolean.end()) {
+        a.flags.emplace_back(name, has_value ? value : "true");
+        continue;
+      }
+      if (std::find(valued.begin(), valued.end(), name) == valued.end()) {
+        return InvalidArgumentError("unknown option " + s);
+      }
+      if (!has_value) {
+        if (i + 1 >= in.size()) return InvalidArgumentError("option " + s + " needs a value");
+        value = in[++i];
+      }
+      a.flags.emplace_back(name, value);
+      continue;
+    }
+    a.positional.push_back(s);
+  }
+  return a;
+}
+
+std::optional<std::string> Flag(const Args& a, const std::string& name) {
+  std::optional<std::string> v;
+  for (const auto& [k, val] : a.flags)
+    if (k == name) v = val;
+  return v;
+}
+
+int Fail(const std::string& message) {
+  std::cerr << "tessera: " << message << "\n";
+  return 2;
+}
+
+constexpr char kServeHelp[] =
+    "usage: tessera serve [--host H] [--port P] [--data DIR] [--config FILE] [settings...]\n"
+    "\n"
+    "Serves the items of the data directory over HTTP: large_image's REST API under /api/v1\n"
+    "and the web pages. --port 0 picks a free port; the URL is printed once listening.\n"
+    "\n"
+    "settings (also valid as `key = value` lines in --config FILE):\n"
+    "  --host H                 address to listen on (127.0.0.1)\n"
+    "  --port P                 port (8080)\n"
+    "  --data DIR               data directory with tessera.db (.tessera-data)\n"
+    "  --web-root DIR           static web pages (the repository's web/)\n"
+    "  --tile-cache-bytes N     tile cache size, e.g. 2GiB (1/8 of memory)\n"
+    "  --source-memory-bytes N  memory budget of open sources (1/16 of memory)\n"
+    "  --max-sources N          open sources kept (min(max-open-files, 1024))\n"
+    "  --max-open-files N       file handles for sources (half of RLIMIT_NOFILE)\n"
+    "  --io-threads N           HTTP threads (cores)\n"
+    "  --workers N              tile production threads (2 x cores)\n"
+    "  --max-queue N            queued tile work before 503 (4096)\n"
+    "  --max-output-pixels N    largest thumbnail/region output (67108864)\n"
+    "  --log-level L            debug, info, warning, error, off (info)\n";
+
+}  // namespace
+
+int ServeCommand(const std::vector<std::string>& args) {
+  std::vector<std::string> valued = SettingNames();
+  valued.push_back("config");
+  auto parsed = Parse(args, {}, valued);
+  if (!parsed.ok()) return Fail(parsed.status().message() + "\n" + kServeHelp);
+  if (parsed->help) {
+    std::cout << kServeHelp;
+    return 0;
+  }
+  if (!parsed->positional.empty()) return Fail("serve takes no positional arguments");
+  Config config;
+  if (auto file = Flag(*parsed, "config")) {
+    Status s = ApplyConfigFile(*file, &config);
+    if (!s.ok()) return Fail(s.message());
+  }
+  for (const auto& [k, v] : parsed->flags) {
+    if (k == "config") continue;
+    Status s = ApplySetting(k, v, &config);
+    if (!s.ok()) return Fail(s.message());
+  }
+  SetLogLevel(config.log_level);
+  RaiseOpenFileLimit();
+
+  // SIGINT/SIGTERM end the server; block them here and wait for them on a thread.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto app = App::Create(config);
+  if (!app.ok()) return Fail(app.status().message());
+  Status started = (*app)->Start();
+  if (!started.ok()) return Fail(started.message());
+  const Config& c = (*app)->config();
+  std::cout << "tessera listening on " << (*app)->url() << std::endl;
+  TS_LOG(kInfo) << "listening on " << (*app)->url() << " data=" << c.data_dir
+                << " tile-cache-bytes=" << c.tile_cache_bytes << " max-sources=" << c.max_sources
+                << " workers=" << c.workers;
+  int sig = 0;
+  sigwait(&signals, &sig);
+  TS_LOG(kInfo) << "signal " << sig << ": stopping";
+  (*app)->Stop();
+  return 0;
+}
+
+int ImportCommand(const std::vector<std::string>& args) {
+  static constexpr char kHelp[] =
+      "usage: tessera import [--data DIR] PATH...\n"
+      "\n"
+      "Registers image files (folders are walked recursively) as items of the data directory,\n"
+      "in place: nothing is copied, and no source is opened into a cache. Prints one JSON line\n"
+      "per file: {\"id\", \"name\", \"path\", \"largeImage\", \"sourceName\", \"existing\"?,\n"
+      "\"error\"?}. Exits 1 when a named file could not be imported.\n";
+  auto parsed = Parse(args, {}, {"data"});
+  if (!parsed.ok()) return Fail(parsed.status().message() + "\n" + kHelp);
+  if (parsed->help) {
+    std::cout << kHelp;
+    return 0;
+  }
+  if (parsed->positional.empty()) return Fail(std::string("import needs a PATH\n") + kHelp);
+  std::string data = Flag(*parsed, "data").value_or(Config().data_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(data, ec);
+  auto store = OpenSqliteStore(DatabasePath(data));
+  if (!store.ok()) return Fail(store.status().message());
+  FormatRegistry registry = FormatRegistry::Default();
+  bool failed = false;
+  Status s = ImportPaths(**store, registry, parsed->positional, [&](const ImportResult& r) {
+    nlohmann::ordered_json j;
+    j["id"] =
+        r.item.id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.item.id);
+    j["name"] = r.item.name;
+    j["path"] = r.item.path;
+    j["largeImage"] = !r.item.source_name.empty();
+    j["sourceName"] = r.item.source_name;
+    if (r.existing) j["existing"] = true;
+    if (!r.error.empty()) j["error"] = r.error;
+    if (r.item.id.empty()) failed = true;
+    std::cout << j.dump() << std::endl;
+  });
+  if (!s.ok()) return Fail(s.message());
+  return failed ? 1 : 0;
+}
+
+int InfoCommand(const std::vector<std::string>& args) {
+  static constexpr char kHelp[] =
+      "usage: tessera info FILE\n"
+      "\n"
+      "Opens FILE with the best reader and prints its metadata as JSON: large_image's\n"
+      "metadata, the reader, which levels the file stores, level sizes, associated images and\n"
+      "the format's properties.\n";
+  auto parsed = Parse(args, {}, {});
+  if (!parsed.ok()) return Fail(parsed.status().message() + "\n" + kHelp);
+  if (parsed->help) {
+    std::cout << kHelp;
+    return 0;
+  }
+  if (parsed->positional.size() != 1) return Fail(std::string("info needs one FILE\n") + kHelp);
+  FormatRegistry registry = FormatRegistry::Default();
+  auto source = registry.Open(parsed->positional[0], OpenOptions());
+  if (!source.ok()) return Fail(source.status().message());
+  const TileSource& s = **source;
+  nlohmann::ordered_json j = MetadataToJson(s.metadata());
+  nlohmann::ordered_json t;
+  t["sourceName"] = std::string(s.format_name());
+  nlohmann::ordered_json levels = nlohmann::ordered_json::array();
+  for (int z = 0; z < s.metadata().levels; ++z) {
+    LevelSize size = s.GetLevelSize(z);
+    levels.push_back({{"level", z},
+                      {"width", size.width},
+                      {"height", size.height},
+                      {"stored", s.HasLevel(0, z)}});
+  }
+  t["levels"] = std::move(levels);
+  t["frames"] = s.metadata().frame_count;
+  t["associatedImages"] = s.AssociatedImageNames();
+  nlohmann::ordered_json props = nlohmann::ordered_json::object();
+  for (const auto& [k, v] : s.metadata().properties) props[k] = v;
+  t["properties"] = std::move(props);
+  j["tessera"] = std::move(t);
+  std::cout << j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
+  return 0;
+}
+
+int TileCommand(const std::vector<std::string>& args) {
+  static constexpr char kHelp[] =
+      "usage: tessera tile FILE Z X Y [-o OUT] [--frame F] [--encoding JPEG|PNG|WEBP|TIFF]\n"
+      "                    [--edge crop|COLOUR] [--jpeg-quality Q]\n"
+      "\n"
+      "Writes one tile (large_image's z/x/y: level 0 is the whole image in one tile) through\n"
+      "the same engine as the server: stored JPEG tiles are written as stored, missing levels\n"
+      "are synthesized. Without -o the bytes go to standard output.\n";
+  auto parsed = Parse(args, {}, {"o", "frame", "encoding", "edge", "jpeg-quality"});
+  if (!parsed.ok()) return Fail(parsed.status().message() + "\n" + kHelp);
+  if (parsed->help) {
+    std::cout << kHelp;
+    return 0;
+  }
+  if (parsed->positional.size() != 4) {
+    return Fail(std::string("tile needs FILE Z X Y\n") + kHelp);
+  }
+  TileRequest r;
+  auto z = ParseInt(parsed->positional[1]);
+  auto x = ParseInt(parsed->positional[2]);
+  auto y = ParseInt(parsed->positional[3]);
+  if (!z || !x || !y || *z < 0 || *z > 1000) return Fail("Z X Y must be integers");
+  r.level = static_cast<int>(*z);
+  r.x = *x;
+  r.y = *y;
+  if (auto f = Flag(*parsed, "frame")) {
+    auto v = ParseInt(*f);
+    if (!v || *v < 0) return Fail("--frame must be a non-negative integer");
+    r.frame = static_cast<int>(*v);
+  }
+  if (auto e = Flag(*parsed, "encoding")) {
+    auto enc = ParseEncoding(*e);
+    if (!enc.ok()) return Fail(enc.status().message());
+    r.encode.encoding = *enc;
+  }
+  if (auto q = Flag(*parsed, "jpeg-quality")) {
+    auto v = ParseInt(*q);
+    if (!v || *v < 1 || *v > 100) return Fail("--jpeg-quality must be 1..100");
+    r.encode.jpeg_quality = static_cast<int>(*v);
+  }
+  if (auto e = Flag(*parsed, "edge")) {
+    auto edge = ParseEdge(*e);
+    if (!edge.ok()) return Fail(edge.status().message());
+    r.edge = *edge;
+  }
+  r.source.key = "cli";
+  r.source.path = parsed->positional[0];
+  FormatRegistry registry = FormatRegistry::Default();
+  MemoryTileCache tiles(256 << 20);
+  SourceCache sources(SourceCacheLimits{});
+  TileService service(registry, tiles, sources);
+  auto v = service.GetTile(r);
+  if (!v.ok()) return Fail(v.status().message());
+  const Bytes& bytes = (*v)->bytes;
+  if (auto out = Flag(*parsed, "o")) {
+    std::ofstream f(*out, std::ios::binary);
+    f.write(reinterpret_cast<const char*>(bytes.data()),
+            static_cast<std::streamsize>(bytes.size()));
+    if (!f) return Fail("cannot write " + *out);
+  } else {
+    std::fwrite(bytes.data(), 1, bytes.size(), stdout);
+  }
+  return 0;
+}
+
+int RunCommand(const std::vector<std::string>& args) {
+  if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
+    std::cout << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  const std::string& verb = args[0];
+  if (verb == "serve") return ServeCommand(rest);
+  if (verb == "import") return ImportCommand(rest);
+  if (verb == "info") return InfoCommand(rest);
+  if (verb == "tile") return TileCommand(rest);
+  if (verb == "--version" || verb == "version") {
+    std::cout << "tessera 0.1.0\n";
+    return 0;
+  }
+  std::cerr << "tessera: unknown command '" << verb << "'\n" << kUsage;
+  return 2;
+}
+
+}  // namespace tessera

@@ -1,0 +1,160 @@
+#include "core/config.h"
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <fstream>
+#include <thread>
+
+#include "core/strings.h"
+
+namespace tessera {
+
+MachineInfo ReadMachineInfo() {
+  MachineInfo m;
+  long pages = sysconf(_SC_PHYS_PAGES);
+  long page = sysconf(_SC_PAGE_SIZE);
+  m.memory_bytes = pages > 0 && page > 0 ? static_cast<uint64_t>(pages) * page : 8ULL << 30;
+  // A cgroup (v2, then v1) limit below the machine's memory wins.
+  for (const char* path :
+       {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"}) {
+    std::ifstream in(path);
+    std::string v;
+    if (in >> v) {
+      if (auto n = ParseInt(v); n && *n > 0 && static_cast<uint64_t>(*n) < m.memory_bytes) {
+        m.memory_bytes = static_cast<uint64_t>(*n);
+      }
+    }
+  }
+  m.cores = std::max(1u, std::thread::hardware_concurrency());
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) m.open_file_limit = rl.rlim_cur;
+  return m;
+}
+
+uint64_t RaiseOpenFileLimit() {
+  rlimit rl{};
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return 1024;
+  if (rl.rlim_cur < rl.rlim_max) {
+    rlimit raised = rl;
+    raised.rlim_cur = rl.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return raised.rlim_cur;
+  }
+  return rl.rlim_cur;
+}
+
+void Config::ResolveDefaults() {
+  MachineInfo m = ReadMachineInfo();
+  // The tile cache takes an eighth of memory (between 64 MiB and 16 GiB); sources' parsed
+  // structures another sixteenth.
+  if (tile_cache_bytes == 0) {
+    tile_cache_bytes = std::clamp<uint64_t>(m.memory_bytes / 8, 64ULL << 20, 16ULL << 30);
+  }
+  if (source_memory_bytes == 0) {
+    source_memory_bytes = std::clamp<uint64_t>(m.memory_bytes / 16, 64ULL << 20, 8ULL << 30);
+  }
+  // Open files: half of the descriptor limit for sources, the rest for sockets and the DB.
+  if (max_open_files == 0) {
+    max_open_files = static_cast<int>(std::clamp<uint64_t>(m.open_file_limit / 2, 16, 1 << 20));
+  }
+  if (max_sources == 0) max_sources = std::min(max_open_files, 1024);
+  if (io_threads == 0) io_threads = m.cores;
+  if (workers == 0) workers = 2 * m.cores;
+}
+
+namespace {
+
+Status Bad(std::string_view key, std::string_view value, const char* what) {
+  return InvalidArgumentError("invalid value '" + std::string(value) + "' for " + std::string(key) +
+                              ": " + what);
+}
+
+StatusOr<int> PositiveInt(std::string_view key, std::string_view value, int min, int max) {
+  auto v = ParseInt(value);
+  if (!v || *v < min || *v > max) {
+    return Bad(
+        key, value,
+        ("expected an integer from " + std::to_string(min) + " to " + std::to_string(max)).c_str());
+  }
+  return static_cast<int>(*v);
+}
+
+}  // namespace
+
+std::vector<std::string> SettingNames() {
+  return {"host",
+          "port",
+          "data",
+          "web-root",
+          "tile-cache-bytes",
+          "source-memory-bytes",
+          "max-sources",
+          "max-open-files",
+          "io-threads",
+          "workers",
+          "max-queue",
+          "max-output-pixels",
+          "log-level"};
+}
+
+Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
+  value = Trim(value);
+  if (key == "host") {
+    c->host = std::string(value);
+  } else if (key == "port") {
+    TS_ASSIGN_OR_RETURN(c->port, PositiveInt(key, value, 0, 65535));
+  } else if (key == "data") {
+    c->data_dir = std::string(value);
+  } else if (key == "web-root") {
+    c->web_root = std::string(value);
+  } else if (key == "tile-cache-bytes" || key == "source-memory-bytes" ||
+             key == "max-output-pixels") {
+    auto v = ParseByteSize(value);
+    if (!v) return Bad(key, value, "expected a size such as 1073741824, 512MiB or 2GiB");
+    if (key == "tile-cache-bytes")
+      c->tile_cache_bytes = *v;
+    else if (key == "source-memory-bytes")
+      c->source_memory_bytes = *v;
+    else
+      c->max_output_pixels = *v;
+  } else if (key == "max-sources") {
+    TS_ASSIGN_OR_RETURN(c->max_sources, PositiveInt(key, value, 1, 1 << 20));
+  } else if (key == "max-open-files") {
+    TS_ASSIGN_OR_RETURN(c->max_open_files, PositiveInt(key, value, 1, 1 << 24));
+  } else if (key == "io-threads") {
+    TS_ASSIGN_OR_RETURN(c->io_threads, PositiveInt(key, value, 1, 256));
+  } else if (key == "workers") {
+    TS_ASSIGN_OR_RETURN(c->workers, PositiveInt(key, value, 1, 1024));
+  } else if (key == "max-queue") {
+    TS_ASSIGN_OR_RETURN(c->max_queue, PositiveInt(key, value, 1, 1 << 24));
+  } else if (key == "log-level") {
+    if (!ParseLogLevel(value, &c->log_level)) {
+      return Bad(key, value, "expected debug, info, warning, error or off");
+    }
+  } else {
+    return InvalidArgumentError("unknown setting '" + std::string(key) + "'");
+  }
+  return Status::Ok();
+}
+
+Status ApplyConfigFile(const std::string& path, Config* c) {
+  std::ifstream in(path);
+  if (!in) return NotFoundError("cannot read config file " + path);
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    std::string_view l = Trim(line);
+    if (l.empty() || l.front() == '#') continue;
+    size_t eq = l.find('=');
+    if (eq == std::string_view::npos) {
+      return InvalidArgumentError(path + ":" + std::to_string(n) + ": expected key = value");
+    }
+    Status s = ApplySetting(Trim(l.substr(0, eq)), Trim(l.substr(eq + 1)), c);
+    if (!s.ok()) return s.WithContext(path + ":" + std::to_string(n));
+  }
+  return Status::Ok();
+}
+
+}  // namespace tessera

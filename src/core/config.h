@@ -1,0 +1,58 @@
+// Config: every setting of a Tessera process, with defaults sized from the machine.
+//
+// Settings come from (later wins): defaults, a config file (`key = value` lines, `#` comments;
+// the keys are the long flag names without dashes, e.g. `tile-cache-bytes = 2GiB`), then
+// command-line flags. docs/operations.md lists them.
+// Thread-safety: a value type, built at start-up.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/logging.h"
+#include "core/status.h"
+
+namespace tessera {
+
+struct Config {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+  std::string data_dir = ".tessera-data";  // SQLite database and (later) the assetstore
+  std::string web_root;                    // static pages; empty = built-in default
+
+  uint64_t tile_cache_bytes = 0;     // 0 = default from memory
+  uint64_t source_memory_bytes = 0;  // 0 = default from memory
+  int max_sources = 0;               // 0 = default
+  int max_open_files = 0;            // 0 = default from RLIMIT_NOFILE
+
+  int io_threads = 0;  // 0 = number of cores
+  int workers = 0;     // 0 = 2 x cores
+  int max_queue = 4096;
+  uint64_t max_output_pixels = uint64_t{8192} * 8192;
+  LogLevel log_level = LogLevel::kInfo;
+
+  // Fills the zero (auto) fields from the machine: memory size (cgroup limit aware), cores and
+  // the open-file limit.
+  void ResolveDefaults();
+};
+
+struct MachineInfo {
+  uint64_t memory_bytes = 0;
+  int cores = 1;
+  uint64_t open_file_limit = 1024;  // soft RLIMIT_NOFILE
+};
+MachineInfo ReadMachineInfo();
+
+// Raises the soft RLIMIT_NOFILE to the hard limit (as large_image does); returns the new soft.
+uint64_t RaiseOpenFileLimit();
+
+// Applies one setting by name ("port", "tile-cache-bytes", ...). InvalidArgument names the key.
+Status ApplySetting(std::string_view key, std::string_view value, Config* config);
+Status ApplyConfigFile(const std::string& path, Config* config);
+
+// The setting names, for --help.
+std::vector<std::string> SettingNames();
+
+}  // namespace tessera

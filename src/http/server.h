@@ -1,0 +1,66 @@
+// HttpServer: HTTP/1.1 over Boost.Beast + Asio — keep-alive, TCP_NODELAY, header and body in
+// one write, CORS on every response — in front of the API router.
+//
+// Requests are parsed on a few I/O threads. A handler's immediate answer (a cache hit, an
+// error) is written from the I/O thread; Deferred work (open, decode, encode) runs on a bounded
+// worker pool and its response is posted back to the connection, so cache hits never queue
+// behind slow work. When the worker queue is full the request gets 503 with Retry-After.
+// Paths outside /api/ are static files from `web_root` (item list and viewer pages).
+//
+// Thread-safety: Start/Stop/Wait from the owning thread; everything else runs internally.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "api/router.h"
+#include "core/status.h"
+
+namespace tessera {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;  // 0 picks a free port (see port())
+  int io_threads = 2;
+  int workers = 4;
+  size_t max_queued_work = 4096;
+  std::string web_root;  // empty: no static files
+  uint32_t max_header_bytes = 16 * 1024;
+  uint64_t max_body_bytes = 1 << 20;
+  std::chrono::seconds idle_timeout{60};
+};
+
+struct ServerStats {
+  uint64_t connections = 0;
+  uint64_t requests = 0;
+  uint64_t deferred = 0;
+  uint64_t rejected_busy = 0;
+};
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, const Router& router);
+  ~HttpServer();
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts the I/O threads and workers. Unavailable when the address is taken.
+  Status Start();
+  // The bound port (after Start).
+  uint16_t port() const;
+  // Stops accepting, closes connections, joins threads. Idempotent.
+  void Stop();
+  // Blocks until Stop() is called from another thread or a signal handler path.
+  void Wait();
+
+  ServerStats Stats() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,323 @@
+#include "tiles/tile_service.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "imaging/resample.h"
+#include "tiles/derived_source.h"
+
+namespace tessera {
+
+TileService::TileService(const FormatRegistry& registry, TileCache& tiles, SourceCache& sources,
+                         TileServiceOptions options)
+    : registry_(registry), tiles_(tiles), sources_(sources), options_(options) {}
+
+Status CheckTileInRange(const TileSource& source, int frame, int level, int64_t x, int64_t y) {
+  const SourceMetadata& m = source.metadata();
+  if (frame < 0 || frame >= m.frame_count) return OutOfRangeError("Frame does not exist");
+  if (level < 0 || level >= m.levels) return OutOfRangeError("z layer does not exist");
+  LevelSize size = source.GetLevelSize(level);
+  if (x < 0 || x > (size.width - 1) / m.tile_width) return OutOfRangeError("x is outside layer");
+  if (y < 0 || y > (size.height - 1) / m.tile_height) {
+    return OutOfRangeError("y is outside layer");
+  }
+  return Status::Ok();
+}
+
+OutputSize CalculateOutputSize(std::optional<int> width, std::optional<int> height,
+                               int64_t region_width, int64_t region_height) {
+  if (region_width <= 0 || region_height <= 0) return {};
+  double w = width.value_or(0);
+  double h = height.value_or(0);
+  if (h > 0 && w <= 0) w = h * 16;
+  if (w > 0 && h <= 0) h = w * 16;
+  const double rw = static_cast<double>(region_width);
+  const double rh = static_cast<double>(region_height);
+  int64_t scaled_w = std::max<int64_t>(1, static_cast<int64_t>(rw * h / rh));
+  int64_t scaled_h = std::max<int64_t>(1, static_cast<int64_t>(rh * w / rw));
+  OutputSize out;
+  if (scaled_w == static_cast<int64_t>(w) || (w * rh > h * rw && scaled_h != h)) {
+    out.width = static_cast<int>(scaled_w);
+    out.height = static_cast<int>(h);
+  } else {
+    out.width = static_cast<int>(w);
+    out.height = static_cast<int>(scaled_h);
+  }
+  return out;
+}
+
+std::vector<double> ColorSamples(const Rgba& color, int bands, PixelType type) {
+  std::vector<double> v;
+  if (bands <= 2) {
+    v.push_back(std::floor((color.r * 299 + color.g * 587 + color.b * 114) / 1000.0));
+    if (bands == 2) v.push_back(color.a);
+  } else {
+    v = {color.r, color.g, color.b};
+    if (bands >= 4) v.push_back(color.a);
+    while (static_cast<int>(v.size()) < bands) v.push_back(0);
+  }
+  if (type == PixelType::kU16) {
+    for (double& s : v) s *= 257.0;
+  } else if (type == PixelType::kF32 || type == PixelType::kF64) {
+    for (double& s : v) s /= 255.0;
+  }
+  return v;
+}
+
+StatusOr<SourcePtr> TileService::GetSource(const SourceRef& ref) {
+  return sources_.GetOrOpen(ref.key, [&]() -> StatusOr<SourcePtr> {
+    if (ref.open) {
+      TS_ASSIGN_OR_RETURN(std::unique_ptr<TileSource> s, ref.open());
+      return SourcePtr(std::move(s));
+    }
+    TS_ASSIGN_OR_RETURN(std::unique_ptr<TileSource> s, registry_.Open(ref.path, options_.open));
+    return SourcePtr(std::move(s));
+  });
+}
+
+StatusOr<SourcePtr> TileService::GetStyledSource(const SourceRef& ref, const std::string& style,
+                                                 const EncodeOptions& encode) {
+  TS_ASSIGN_OR_RETURN(SourcePtr unstyled, GetSource(ref));
+  if (style.empty()) return unstyled;
+  return sources_.GetOrDerive(
+      StyledSourceKey(ref.key, style, encode), ref.key, unstyled,
+      [&](const SourcePtr& parent) -> StatusOr<SourcePtr> {
+        return SourcePtr(std::make_shared<DerivedSource>(parent, style, encode));
+      });
+}
+
+TileValuePtr TileService::TryCached(const TileRequest& r) {
+  // A request that may pass through looks at the unstyled tile first: when it is stored in
+  // the wanted encoding it is the answer, and no second entry holds the same bytes.
+  if (r.style.empty() && r.edge.mode == EdgeOptions::Mode::kNone) {
+    TileValuePtr u = tiles_.Get(UnstyledTileKey(r.source.key, r.frame, r.level, r.x, r.y));
+    if (u && u->encoding == r.encode.encoding) {
+      passthrough_.fetch_add(1, std::memory_order_relaxed);
+      return u;
+    }
+  }
+  return tiles_.Get(EncodedTileKey(r));
+}
+
+StatusOr<TileValuePtr> TileService::GetTile(const TileRequest& r) {
+  const std::string key = EncodedTileKey(r);
+  if (TileValuePtr v = tiles_.Get(key)) return v;
+  return encoded_flight_.Do(key, [&]() { return ProduceTile(r, key); });
+}
+
+StatusOr<const Image*> TileService::PixelsOf(const TileValuePtr& value, Image* storage) {
+  if (!value->is_encoded()) return &value->pixels;
+  decodes_.fetch_add(1, std::memory_order_relaxed);
+  TS_ASSIGN_OR_RETURN(*storage, Decode(value->bytes));
+  return storage;
+}
+
+StatusOr<TileValuePtr> TileService::ProduceTile(const TileRequest& r, const std::string& key) {
+  if (TileValuePtr v = tiles_.Get(key)) return v;  // finished by a flight that just ended
+  TS_ASSIGN_OR_RETURN(SourcePtr source, GetStyledSource(r.source, r.style, r.encode));
+  TS_RETURN_IF_ERROR(CheckTileInRange(*source, r.frame, r.level, r.x, r.y));
+  TS_ASSIGN_OR_RETURN(TileValuePtr unstyled,
+                      GetUnstyledTile(source, r.source.key, r.frame, r.level, r.x, r.y));
+
+  // Passthrough: no style, no edge change, and the stored bytes are already the encoding.
+  if (r.style.empty() && r.edge.mode == EdgeOptions::Mode::kNone &&
+      unstyled->encoding == r.encode.encoding) {
+    passthrough_.fetch_add(1, std::memory_order_relaxed);
+    return unstyled;
+  }
+  if (!r.style.empty()) {
+    return UnsupportedError("styles are not supported by this server yet");
+  }
+
+  Image storage;
+  TS_ASSIGN_OR_RETURN(const Image* pixels, PixelsOf(unstyled, &storage));
+  const SourceMetadata& m = source->metadata();
+  LevelSize size = source->GetLevelSize(r.level);
+  const int content_w =
+      static_cast<int>(std::min<int64_t>(m.tile_width, size.width - r.x * m.tile_width));
+  const int content_h =
+      static_cast<int>(std::min<int64_t>(m.tile_height, size.height - r.y * m.tile_height));
+  const bool edge_tile = content_w < pixels->width() || content_h < pixels->height();
+  Image edged;
+  if (edge_tile && r.edge.mode == EdgeOptions::Mode::kCrop) {
+    edged = pixels->Crop(Rect{0, 0, content_w, content_h});
+    pixels = &edged;
+  } else if (edge_tile && r.edge.mode == EdgeOptions::Mode::kFill) {
+    edged = pixels->Clone();
+    auto values = ColorSamples(r.edge.color, edged.bands(), edged.type());
+    edged.Fill(Rect{content_w, 0, edged.width() - content_w, edged.height()}, values);
+    edged.Fill(Rect{0, content_h, edged.width(), edged.height() - content_h}, values);
+    pixels = &edged;
+  }
+  TS_ASSIGN_OR_RETURN(Bytes bytes, Encode(*pixels, r.encode));
+  encodes_.fetch_add(1, std::memory_order_relaxed);
+  TileValuePtr v = MakeEncodedValue(r.encode.encoding, std::move(bytes));
+  tiles_.Put(key, v);
+  return v;
+}
+
+StatusOr<TileValuePtr> TileService::GetUnstyledTile(const SourcePtr& source,
+                                                    const std::string& source_key, int frame,
+                                                    int level, int64_t x, int64_t y) {
+  const std::string key = UnstyledTileKey(source_key, frame, level, x, y);
+  if (TileValuePtr v = tiles_.Get(key)) return v;
+  return unstyled_flight_.Do(key, [&]() -> StatusOr<TileValuePtr> {
+    if (TileValuePtr v = tiles_.Get(key)) return v;
+    TileValuePtr v;
+    if (source->HasLevel(frame, level)) {
+      TS_ASSIGN_OR_RETURN(std::optional<RawTile> raw, source->ReadRawTile(frame, level, x, y));
+      if (raw) {
+        raw_reads_.fetch_add(1, std::memory_order_relaxed);
+        v = MakeEncodedValue(raw->encoding, std::move(raw->bytes));
+      } else {
+        tile_reads_.fetch_add(1, std::memory_order_relaxed);
+        TS_ASSIGN_OR_RETURN(Image img, source->ReadTile(frame, level, x, y));
+        v = MakePixelValue(std::move(img));
+      }
+    } else {
+      TS_ASSIGN_OR_RETURN(Image img, Synthesize(source, source_key, frame, level, x, y));
+      v = MakePixelValue(std::move(img));
+    }
+    tiles_.Put(key, v);
+    return v;
+  });
+}
+
+StatusOr<Image> TileService::Synthesize(const SourcePtr& source, const std::string& source_key,
+                                        int frame, int level, int64_t x, int64_t y) {
+  const SourceMetadata& m = source->metadata();
+  if (level + 1 >= m.levels) {
+    return DataLossError("the full-resolution level of the image is not readable");
+  }
+  const int tw = m.tile_width;
+  const int th = m.tile_height;
+  const LevelSize child = source->GetLevelSize(level + 1);
+  // One step of 2x2: the four child tiles are read (or synthesized, recursively, one level
+  // at a time) through the tile cache, so a 4x or 8x gap never holds more than four child
+  // tiles per level in memory.
+  Image canvas(2 * tw, 2 * th, m.band_count, m.dtype);
+  for (int dy = 0; dy < 2; ++dy) {
+    for (int dx = 0; dx < 2; ++dx) {
+      const int64_t cx = 2 * x + dx;
+      const int64_t cy = 2 * y + dy;
+      if (cx * tw >= child.width || cy * th >= child.height) continue;
+      TS_ASSIGN_OR_RETURN(TileValuePtr tile,
+                          GetUnstyledTile(source, source_key, frame, level + 1, cx, cy));
+      Image storage;
+      TS_ASSIGN_OR_RETURN(const Image* px, PixelsOf(tile, &storage));
+      if (px->bands() != canvas.bands() || px->type() != canvas.type()) {
+        return InternalError("tile at level " + std::to_string(level + 1) +
+                             " does not match the image's band count or type");
+      }
+      canvas.Paste(*px, static_cast<int64_t>(dx) * tw, static_cast<int64_t>(dy) * th);
+    }
+  }
+  const int64_t valid_w = std::clamp<int64_t>(child.width - 2 * x * tw, 0, 2 * tw);
+  const int64_t valid_h = std::clamp<int64_t>(child.height - 2 * y * th, 0, 2 * th);
+  synthesized_.fetch_add(1, std::memory_order_relaxed);
+  return Downsample2x(canvas, valid_w, valid_h);
+}
+
+StatusOr<Image> TileService::ReadLevelRegion(const SourcePtr& source, const std::string& source_key,
+                                             int frame, int level, const Rect& rect) {
+  const SourceMetadata& m = source->metadata();
+  LevelSize size = source->GetLevelSize(level);
+  Rect inside = Intersect(rect, Rect{0, 0, size.width, size.height});
+  Image out(static_cast<int>(rect.width), static_cast<int>(rect.height), m.band_count, m.dtype);
+  if (inside.empty()) return out;
+  const int64_t x0 = inside.x / m.tile_width;
+  const int64_t x1 = (inside.x + inside.width - 1) / m.tile_width;
+  const int64_t y0 = inside.y / m.tile_height;
+  const int64_t y1 = (inside.y + inside.height - 1) / m.tile_height;
+  for (int64_t ty = y0; ty <= y1; ++ty) {
+    for (int64_t tx = x0; tx <= x1; ++tx) {
+      TS_ASSIGN_OR_RETURN(TileValuePtr tile,
+                          GetUnstyledTile(source, source_key, frame, level, tx, ty));
+      Image storage;
+      TS_ASSIGN_OR_RETURN(const Image* px, PixelsOf(tile, &storage));
+      if (px->bands() != out.bands() || px->type() != out.type()) {
+        return InternalError("tile does not match the image's band count or type");
+      }
+      // Only the part of the tile inside the level is copied (edge tiles carry padding).
+      Rect tile_rect{tx * m.tile_width, ty * m.tile_height, m.tile_width, m.tile_height};
+      Rect part = Intersect(tile_rect, inside);
+      Image piece =
+          px->Crop(Rect{part.x - tile_rect.x, part.y - tile_rect.y, part.width, part.height});
+      out.Paste(piece, part.x - rect.x, part.y - rect.y);
+    }
+  }
+  return out;
+}
+
+StatusOr<TileValuePtr> TileService::GetThumbnail(const ThumbnailRequest& r) {
+  const std::string key = ThumbnailKey(r);
+  if (TileValuePtr v = tiles_.Get(key)) return v;
+  return encoded_flight_.Do(key, [&]() { return ProduceThumbnail(r, key); });
+}
+
+StatusOr<TileValuePtr> TileService::ProduceThumbnail(const ThumbnailRequest& r,
+                                                     const std::string& key) {
+  if (TileValuePtr v = tiles_.Get(key)) return v;
+  if ((r.width && *r.width < 2) || (r.height && *r.height < 2)) {
+    return InvalidArgumentError("Invalid width or height.  Minimum value is 2.");
+  }
+  std::optional<int> want_w = r.width, want_h = r.height;
+  if (!want_w && !want_h) want_w = want_h = 256;
+  TS_ASSIGN_OR_RETURN(SourcePtr source, GetStyledSource(r.source, r.style, r.encode));
+  if (!r.style.empty()) return UnsupportedError("styles are not supported by this server yet");
+  const SourceMetadata& m = source->metadata();
+  if (r.frame < 0 || r.frame >= m.frame_count) return OutOfRangeError("Frame does not exist");
+  OutputSize out = CalculateOutputSize(want_w, want_h, m.size_x, m.size_y);
+  const uint64_t out_pixels = static_cast<uint64_t>(std::max(out.width, want_w.value_or(0))) *
+                              std::max(out.height, want_h.value_or(0));
+  if (out_pixels > options_.max_output_pixels) {
+    return InvalidArgumentError("Requested thumbnail is too large: the limit is " +
+                                std::to_string(options_.max_output_pixels) + " pixels");
+  }
+  // The lowest-resolution level at least as large as the output.
+  int level = m.levels - 1;
+  for (int z = 0; z < m.levels; ++z) {
+    LevelSize s = source->GetLevelSize(z);
+    if (s.width >= out.width && s.height >= out.height) {
+      level = z;
+      break;
+    }
+  }
+  LevelSize size = source->GetLevelSize(level);
+  TS_ASSIGN_OR_RETURN(Image img, ReadLevelRegion(source, r.source.key, r.frame, level,
+                                                 Rect{0, 0, size.width, size.height}));
+  if (img.width() != out.width || img.height() != out.height) {
+    TS_ASSIGN_OR_RETURN(img, Resize(img, out.width, out.height, ResampleFilter::kLanczos3));
+  }
+  if (r.fill && r.width && r.height && (img.width() < *r.width || img.height() < *r.height)) {
+    Image boxed(std::max(*r.width, img.width()), std::max(*r.height, img.height()), img.bands(),
+                img.type());
+    boxed.Fill(Rect{0, 0, boxed.width(), boxed.height()},
+               ColorSamples(*r.fill, boxed.bands(), boxed.type()));
+    const int64_t ox = r.fill_corner ? 0 : (boxed.width() - img.width()) / 2;
+    const int64_t oy = r.fill_corner ? 0 : (boxed.height() - img.height()) / 2;
+    boxed.Paste(img, ox, oy);
+    img = std::move(boxed);
+  }
+  TS_ASSIGN_OR_RETURN(Bytes bytes, Encode(img, r.encode));
+  encodes_.fetch_add(1, std::memory_order_relaxed);
+  thumbnails_.fetch_add(1, std::memory_order_relaxed);
+  TileValuePtr v = MakeEncodedValue(r.encode.encoding, std::move(bytes));
+  tiles_.Put(key, v);
+  return v;
+}
+
+TileServiceStats TileService::Stats() const {
+  TileServiceStats s;
+  s.tile_reads = tile_reads_.load();
+  s.raw_reads = raw_reads_.load();
+  s.decodes = decodes_.load();
+  s.synthesized = synthesized_.load();
+  s.encodes = encodes_.load();
+  s.passthrough = passthrough_.load();
+  s.thumbnails = thumbnails_.load();
+  s.flight_waits = unstyled_flight_.waits() + encoded_flight_.waits();
+  return s;
+}
+
+}  // namespace tessera

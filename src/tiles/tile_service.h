@@ -1,0 +1,114 @@
+// TileService: the caching flow of the spec (docs/cache.md), in this order:
+//
+//   1. tile cache: the encoded tile for the full key?                          -> serve
+//   2. source cache: the styled source {file, style, encoding}? else the unstyled source
+//      {file} (opened once even when many ask at once), and the styled one derived from it
+//   3. tile cache: the unstyled tile {file, frame, z, x, y}? else read it from the file
+//      (stored bytes when the format allows) or synthesize it from the next
+//      higher-resolution level (2x2 per step, each step cached), and cache it
+//   4. style (a later issue): decode to pixels and apply it
+//   5. already in the wanted encoding and nothing changed it? serve the stored bytes as they
+//      are (passthrough); else crop/fill the edge, encode, cache the encoded tile, serve
+//
+// Concurrent requests for the same missing tile or source do the work once (single flight).
+// TryCached answers step 1 (and a passthrough hit) without opening or decoding anything, so
+// the HTTP layer serves it inline; GetTile does the rest and belongs on the worker pool.
+//
+// Thread-safety: all methods are safe to call concurrently.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+
+#include "cache/single_flight.h"
+#include "cache/source_cache.h"
+#include "cache/tile_cache.h"
+#include "source/registry.h"
+#include "tiles/tile_request.h"
+
+namespace tessera {
+
+struct TileServiceOptions {
+  OpenOptions open;
+  // Largest thumbnail (and later region) output, in pixels; larger requests are refused.
+  uint64_t max_output_pixels = uint64_t{8192} * 8192;
+};
+
+struct TileServiceStats {
+  uint64_t tile_reads = 0;    // tiles decoded by a source (ReadTile)
+  uint64_t raw_reads = 0;     // tiles read as stored bytes (ReadRawTile)
+  uint64_t decodes = 0;       // stored bytes decoded to pixels
+  uint64_t synthesized = 0;   // tiles made from higher-resolution tiles
+  uint64_t encodes = 0;       // tiles (and thumbnails) encoded
+  uint64_t passthrough = 0;   // tiles served as stored, without decode or encode
+  uint64_t thumbnails = 0;    // thumbnails produced
+  uint64_t flight_waits = 0;  // requests that waited for another's identical work
+};
+
+class TileService {
+ public:
+  TileService(const FormatRegistry& registry, TileCache& tiles, SourceCache& sources,
+              TileServiceOptions options = {});
+
+  // The answer from the tile cache alone, or nullptr. Never opens, reads or decodes.
+  TileValuePtr TryCached(const TileRequest& request);
+
+  // The encoded tile (an encoded TileValue). OutOfRange for a tile outside the image,
+  // Unsupported / DataLoss for files that cannot be read.
+  StatusOr<TileValuePtr> GetTile(const TileRequest& request);
+
+  // The unstyled source, opened into the source cache if needed.
+  StatusOr<SourcePtr> GetSource(const SourceRef& ref);
+
+  // The unstyled tile (stored bytes or pixels), read or synthesized and cached.
+  StatusOr<TileValuePtr> GetUnstyledTile(const SourcePtr& source, const std::string& source_key,
+                                         int frame, int level, int64_t x, int64_t y);
+
+  // An encoded thumbnail of the whole image (large_image's getThumbnail).
+  StatusOr<TileValuePtr> GetThumbnail(const ThumbnailRequest& request);
+
+  // Pixels of `rect` (level coordinates) of one level, assembled from unstyled tiles.
+  StatusOr<Image> ReadLevelRegion(const SourcePtr& source, const std::string& source_key, int frame,
+                                  int level, const Rect& rect);
+
+  TileServiceStats Stats() const;
+
+ private:
+  StatusOr<SourcePtr> GetStyledSource(const SourceRef& ref, const std::string& style,
+                                      const EncodeOptions& encode);
+  StatusOr<Image> Synthesize(const SourcePtr& source, const std::string& source_key, int frame,
+                             int level, int64_t x, int64_t y);
+  StatusOr<TileValuePtr> ProduceTile(const TileRequest& request, const std::string& key);
+  StatusOr<TileValuePtr> ProduceThumbnail(const ThumbnailRequest& request, const std::string& key);
+  // Pixels of an unstyled value: decoded into `storage` when the value is encoded.
+  StatusOr<const Image*> PixelsOf(const TileValuePtr& value, Image* storage);
+
+  const FormatRegistry& registry_;
+  TileCache& tiles_;
+  SourceCache& sources_;
+  const TileServiceOptions options_;
+  SingleFlight<TileValuePtr> unstyled_flight_;
+  SingleFlight<TileValuePtr> encoded_flight_;
+  std::atomic<uint64_t> tile_reads_{0}, raw_reads_{0}, decodes_{0}, synthesized_{0}, encodes_{0},
+      passthrough_{0}, thumbnails_{0};
+};
+
+// Validates frame / level / x / y against the source like large_image (_xyzInRange):
+// OutOfRange with large_image's messages.
+Status CheckTileInRange(const TileSource& source, int frame, int level, int64_t x, int64_t y);
+
+// large_image's _calculateWidthHeight: the largest size within (width, height) that keeps the
+// aspect ratio of (region_width, region_height); a missing side allows 16x the other.
+struct OutputSize {
+  int width = 0;
+  int height = 0;
+};
+OutputSize CalculateOutputSize(std::optional<int> width, std::optional<int> height,
+                               int64_t region_width, int64_t region_height);
+
+// Per-band sample values for a colour on an image of `bands` bands of `type` (grey images get
+// the colour's luminance, like PIL's "L" conversion).
+std::vector<double> ColorSamples(const Rgba& color, int bands, PixelType type);
+
+}  // namespace tessera
