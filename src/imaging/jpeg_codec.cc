@@ -17,14 +17,26 @@ struct TjDeleter {
 using TjHandle = std::unique_ptr<void, TjDeleter>;
 
 // One compressor and one decompressor per thread: creating them costs more than a small tile.
-tjhandle Compressor() {
+// A handle that reported a fatal error is not trusted again (TurboJPEG 2.x can keep the failed
+// state and its message): ResetX() replaces it.
+TjHandle& CompressorSlot() {
   thread_local TjHandle h(tjInitCompress());
-  return h.get();
+  return h;
+}
+TjHandle& DecompressorSlot() {
+  thread_local TjHandle h(tjInitDecompress());
+  return h;
+}
+tjhandle Compressor() {
+  if (!CompressorSlot()) CompressorSlot().reset(tjInitCompress());
+  return CompressorSlot().get();
 }
 tjhandle Decompressor() {
-  thread_local TjHandle h(tjInitDecompress());
-  return h.get();
+  if (!DecompressorSlot()) DecompressorSlot().reset(tjInitDecompress());
+  return DecompressorSlot().get();
 }
+void ResetCompressor() { CompressorSlot().reset(tjInitCompress()); }
+void ResetDecompressor() { DecompressorSlot().reset(tjInitDecompress()); }
 
 std::string TjError(tjhandle h) { return h ? tjGetErrorStr2(h) : "cannot create a JPEG handle"; }
 
@@ -80,7 +92,9 @@ StatusOr<Bytes> EncodeJpeg(const Image& input, int quality, int subsampling) {
   unsigned long size = cap;
   if (tjCompress2(h, img->data(), img->width(), static_cast<int>(img->row_bytes()), img->height(),
                   pixel_format, &buf, &size, samp, quality, TJFLAG_NOREALLOC) != 0) {
-    return InternalError("JPEG encode failed: " + TjError(h));
+    Status error = InternalError("JPEG encode failed: " + TjError(h));
+    ResetCompressor();
+    return error;
   }
   out.resize(size);
   return out;
@@ -92,7 +106,9 @@ StatusOr<Image> DecodeJpeg(const uint8_t* data, size_t size) {
   int width = 0, height = 0, subsamp = 0, colorspace = 0;
   if (tjDecompressHeader3(h, data, static_cast<unsigned long>(size), &width, &height, &subsamp,
                           &colorspace) != 0) {
-    return DataLossError("invalid JPEG data: " + TjError(h));
+    Status error = DataLossError("invalid JPEG data: " + TjError(h));
+    ResetDecompressor();
+    return error;
   }
   if (width <= 0 || height <= 0) return DataLossError("invalid JPEG dimensions");
   if (colorspace == TJCS_CMYK || colorspace == TJCS_YCCK) {
@@ -105,7 +121,9 @@ StatusOr<Image> DecodeJpeg(const uint8_t* data, size_t size) {
                     0) != 0) {
     // Warnings (e.g. premature end of data) still produce an image; errors do not.
     if (tjGetErrorCode(h) == TJERR_FATAL) {
-      return DataLossError("corrupt JPEG data: " + TjError(h));
+      Status error = DataLossError("corrupt JPEG data: " + TjError(h));
+      ResetDecompressor();
+      return error;
     }
   }
   return out;

@@ -45,6 +45,24 @@ TEST(JpegCodecTest, RejectsBadOptionsAndData) {
   EXPECT_EQ(DecodeJpeg(junk, sizeof(junk)).status().code(), StatusCode::kDataLoss);
 }
 
+TEST(JpegCodecTest, ACorruptJpegDoesNotPoisonTheThreadsDecoder) {
+  Image img = Gradient(32, 32, 3);
+  auto good = EncodeJpeg(img, 90, 0);
+  ASSERT_TRUE(good.ok());
+  Bytes bad = *good;
+  // Turn the first DQT's table id into an invalid one (a fatal header error).
+  for (size_t i = 0; i + 4 < bad.size(); ++i) {
+    if (bad[i] == 0xFF && bad[i + 1] == 0xDB) {
+      bad[i + 4] = 0x0F;
+      break;
+    }
+  }
+  EXPECT_EQ(DecodeJpeg(bad.data(), bad.size()).status().code(), StatusCode::kDataLoss);
+  auto again = DecodeJpeg(good->data(), good->size());
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(again->width(), 32);
+}
+
 TEST(JpegCodecTest, DecodesRealJpegLikeVips) {
   TS_REQUIRE_TESTDATA(path, "sample.jpg");
   auto ref = VipsLoad(path);

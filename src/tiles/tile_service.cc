@@ -105,10 +105,18 @@ StatusOr<TileValuePtr> TileService::GetTile(const TileRequest& r) {
   return encoded_flight_.Do(key, [&]() { return ProduceTile(r, key); });
 }
 
-StatusOr<const Image*> TileService::PixelsOf(const TileValuePtr& value, Image* storage) {
+StatusOr<const Image*> TileService::PixelsOf(const TileValuePtr& value, Image* storage,
+                                             const SourceRef& ref, int frame, int level, int64_t x,
+                                             int64_t y) {
   if (!value->is_encoded()) return &value->pixels;
   decodes_.fetch_add(1, std::memory_order_relaxed);
-  TS_ASSIGN_OR_RETURN(*storage, Decode(value->bytes));
+  StatusOr<Image> decoded = Decode(value->bytes);
+  if (!decoded.ok()) {
+    return decoded.status().WithContext(
+        (ref.path.empty() ? ref.key : ref.path) + ": frame " + std::to_string(frame) + " level " +
+        std::to_string(level) + " tile (" + std::to_string(x) + ", " + std::to_string(y) + ")");
+  }
+  *storage = std::move(decoded).value();
   return storage;
 }
 
@@ -117,7 +125,7 @@ StatusOr<TileValuePtr> TileService::ProduceTile(const TileRequest& r, const std:
   TS_ASSIGN_OR_RETURN(SourcePtr source, GetStyledSource(r.source, r.style, r.encode));
   TS_RETURN_IF_ERROR(CheckTileInRange(*source, r.frame, r.level, r.x, r.y));
   TS_ASSIGN_OR_RETURN(TileValuePtr unstyled,
-                      GetUnstyledTile(source, r.source.key, r.frame, r.level, r.x, r.y));
+                      GetUnstyledTile(source, r.source, r.frame, r.level, r.x, r.y));
 
   // Passthrough: no style, no edge change, and the stored bytes are already the encoding.
   if (r.style.empty() && r.edge.mode == EdgeOptions::Mode::kNone &&
@@ -130,7 +138,8 @@ StatusOr<TileValuePtr> TileService::ProduceTile(const TileRequest& r, const std:
   }
 
   Image storage;
-  TS_ASSIGN_OR_RETURN(const Image* pixels, PixelsOf(unstyled, &storage));
+  TS_ASSIGN_OR_RETURN(const Image* pixels,
+                      PixelsOf(unstyled, &storage, r.source, r.frame, r.level, r.x, r.y));
   const SourceMetadata& m = source->metadata();
   LevelSize size = source->GetLevelSize(r.level);
   const int content_w =
@@ -156,10 +165,9 @@ StatusOr<TileValuePtr> TileService::ProduceTile(const TileRequest& r, const std:
   return v;
 }
 
-StatusOr<TileValuePtr> TileService::GetUnstyledTile(const SourcePtr& source,
-                                                    const std::string& source_key, int frame,
-                                                    int level, int64_t x, int64_t y) {
-  const std::string key = UnstyledTileKey(source_key, frame, level, x, y);
+StatusOr<TileValuePtr> TileService::GetUnstyledTile(const SourcePtr& source, const SourceRef& ref,
+                                                    int frame, int level, int64_t x, int64_t y) {
+  const std::string key = UnstyledTileKey(ref.key, frame, level, x, y);
   if (TileValuePtr v = tiles_.Get(key)) return v;
   return unstyled_flight_.Do(key, [&]() -> StatusOr<TileValuePtr> {
     if (TileValuePtr v = tiles_.Get(key)) return v;
@@ -175,7 +183,7 @@ StatusOr<TileValuePtr> TileService::GetUnstyledTile(const SourcePtr& source,
         v = MakePixelValue(std::move(img));
       }
     } else {
-      TS_ASSIGN_OR_RETURN(Image img, Synthesize(source, source_key, frame, level, x, y));
+      TS_ASSIGN_OR_RETURN(Image img, Synthesize(source, ref, frame, level, x, y));
       v = MakePixelValue(std::move(img));
     }
     tiles_.Put(key, v);
@@ -183,8 +191,8 @@ StatusOr<TileValuePtr> TileService::GetUnstyledTile(const SourcePtr& source,
   });
 }
 
-StatusOr<Image> TileService::Synthesize(const SourcePtr& source, const std::string& source_key,
-                                        int frame, int level, int64_t x, int64_t y) {
+StatusOr<Image> TileService::Synthesize(const SourcePtr& source, const SourceRef& ref, int frame,
+                                        int level, int64_t x, int64_t y) {
   const SourceMetadata& m = source->metadata();
   if (level + 1 >= m.levels) {
     return DataLossError("the full-resolution level of the image is not readable");
@@ -202,9 +210,9 @@ StatusOr<Image> TileService::Synthesize(const SourcePtr& source, const std::stri
       const int64_t cy = 2 * y + dy;
       if (cx * tw >= child.width || cy * th >= child.height) continue;
       TS_ASSIGN_OR_RETURN(TileValuePtr tile,
-                          GetUnstyledTile(source, source_key, frame, level + 1, cx, cy));
+                          GetUnstyledTile(source, ref, frame, level + 1, cx, cy));
       Image storage;
-      TS_ASSIGN_OR_RETURN(const Image* px, PixelsOf(tile, &storage));
+      TS_ASSIGN_OR_RETURN(const Image* px, PixelsOf(tile, &storage, ref, frame, level + 1, cx, cy));
       if (px->bands() != canvas.bands() || px->type() != canvas.type()) {
         return InternalError("tile at level " + std::to_string(level + 1) +
                              " does not match the image's band count or type");
@@ -218,7 +226,7 @@ StatusOr<Image> TileService::Synthesize(const SourcePtr& source, const std::stri
   return Downsample2x(canvas, valid_w, valid_h);
 }
 
-StatusOr<Image> TileService::ReadLevelRegion(const SourcePtr& source, const std::string& source_key,
+StatusOr<Image> TileService::ReadLevelRegion(const SourcePtr& source, const SourceRef& ref,
                                              int frame, int level, const Rect& rect) {
   const SourceMetadata& m = source->metadata();
   LevelSize size = source->GetLevelSize(level);
@@ -231,10 +239,9 @@ StatusOr<Image> TileService::ReadLevelRegion(const SourcePtr& source, const std:
   const int64_t y1 = (inside.y + inside.height - 1) / m.tile_height;
   for (int64_t ty = y0; ty <= y1; ++ty) {
     for (int64_t tx = x0; tx <= x1; ++tx) {
-      TS_ASSIGN_OR_RETURN(TileValuePtr tile,
-                          GetUnstyledTile(source, source_key, frame, level, tx, ty));
+      TS_ASSIGN_OR_RETURN(TileValuePtr tile, GetUnstyledTile(source, ref, frame, level, tx, ty));
       Image storage;
-      TS_ASSIGN_OR_RETURN(const Image* px, PixelsOf(tile, &storage));
+      TS_ASSIGN_OR_RETURN(const Image* px, PixelsOf(tile, &storage, ref, frame, level, tx, ty));
       if (px->bands() != out.bands() || px->type() != out.type()) {
         return InternalError("tile does not match the image's band count or type");
       }
@@ -284,7 +291,7 @@ StatusOr<TileValuePtr> TileService::ProduceThumbnail(const ThumbnailRequest& r,
     }
   }
   LevelSize size = source->GetLevelSize(level);
-  TS_ASSIGN_OR_RETURN(Image img, ReadLevelRegion(source, r.source.key, r.frame, level,
+  TS_ASSIGN_OR_RETURN(Image img, ReadLevelRegion(source, r.source, r.frame, level,
                                                  Rect{0, 0, size.width, size.height}));
   if (img.width() != out.width || img.height() != out.height) {
     TS_ASSIGN_OR_RETURN(img, Resize(img, out.width, out.height, ResampleFilter::kLanczos3));

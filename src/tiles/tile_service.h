@@ -62,14 +62,14 @@ class TileService {
   StatusOr<SourcePtr> GetSource(const SourceRef& ref);
 
   // The unstyled tile (stored bytes or pixels), read or synthesized and cached.
-  StatusOr<TileValuePtr> GetUnstyledTile(const SourcePtr& source, const std::string& source_key,
-                                         int frame, int level, int64_t x, int64_t y);
+  StatusOr<TileValuePtr> GetUnstyledTile(const SourcePtr& source, const SourceRef& ref, int frame,
+                                         int level, int64_t x, int64_t y);
 
   // An encoded thumbnail of the whole image (large_image's getThumbnail).
   StatusOr<TileValuePtr> GetThumbnail(const ThumbnailRequest& request);
 
   // Pixels of `rect` (level coordinates) of one level, assembled from unstyled tiles.
-  StatusOr<Image> ReadLevelRegion(const SourcePtr& source, const std::string& source_key, int frame,
+  StatusOr<Image> ReadLevelRegion(const SourcePtr& source, const SourceRef& ref, int frame,
                                   int level, const Rect& rect);
 
   TileServiceStats Stats() const;
@@ -77,12 +77,14 @@ class TileService {
  private:
   StatusOr<SourcePtr> GetStyledSource(const SourceRef& ref, const std::string& style,
                                       const EncodeOptions& encode);
-  StatusOr<Image> Synthesize(const SourcePtr& source, const std::string& source_key, int frame,
-                             int level, int64_t x, int64_t y);
+  StatusOr<Image> Synthesize(const SourcePtr& source, const SourceRef& ref, int frame, int level,
+                             int64_t x, int64_t y);
   StatusOr<TileValuePtr> ProduceTile(const TileRequest& request, const std::string& key);
   StatusOr<TileValuePtr> ProduceThumbnail(const ThumbnailRequest& request, const std::string& key);
-  // Pixels of an unstyled value: decoded into `storage` when the value is encoded.
-  StatusOr<const Image*> PixelsOf(const TileValuePtr& value, Image* storage);
+  // Pixels of the unstyled tile (frame, level, x, y) of `ref`: decoded into `storage` when the
+  // value holds stored bytes. A decode failure names the file and the tile.
+  StatusOr<const Image*> PixelsOf(const TileValuePtr& value, Image* storage, const SourceRef& ref,
+                                  int frame, int level, int64_t x, int64_t y);
 
   const FormatRegistry& registry_;
   TileCache& tiles_;

@@ -195,7 +195,7 @@ TEST_F(TileServiceTest, SynthesizedLevelsAreStaged2x2AreaAverages) {
     LevelSize size = service.GetSource(ref).value()->GetLevelSize(z);
     for (int64_t ty = 0; ty * 64 < size.height; ++ty) {
       for (int64_t tx = 0; tx * 64 < size.width; ++tx) {
-        auto tile = service.GetUnstyledTile(*service.GetSource(ref), ref.key, 0, z, tx, ty);
+        auto tile = service.GetUnstyledTile(*service.GetSource(ref), ref, 0, z, tx, ty);
         ASSERT_TRUE(tile.ok()) << tile.status().ToString();
         const Image& px = (*tile)->pixels;
         for (int j = 0; j < 64 && ty * 64 + j < std::min<int64_t>(h, size.height); ++j)

@@ -3,6 +3,7 @@
 #include <vips/vips.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -91,6 +92,11 @@ VipsImage* FromImage(const Image& img) {
                                          img.bands(), FormatOf(img.type()));
 }
 
+std::string ToLowerAscii(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
 struct Unref {
   void operator()(VipsImage* i) const {
     if (i) g_object_unref(i);
@@ -106,7 +112,7 @@ StatusOr<Image> VipsLoad(const std::string& path, int page, bool autorotate, int
   const char* loader = vips_foreign_find_load(path.c_str());
   if (!loader) return VipsFailure("no vips loader for " + path);
   std::string l(loader);
-  if (page >= 0 && l.find("openslide") != std::string::npos) {
+  if (page >= 0 && ToLowerAscii(l).find("openslide") != std::string::npos) {
     raw = vips_image_new_from_file(path.c_str(), "level", page, "access", VIPS_ACCESS_RANDOM,
                                    nullptr);
   } else if (page >= 0 && subifd >= 0) {

@@ -1,0 +1,142 @@
+// The caching promises of the spec, proved with counters on the real server and real files:
+// a second pass is all hits, 32 concurrent requests for one cold tile decode it once, the
+// source opens once under 32 concurrent first requests, import opens nothing into the source
+// cache, and a rewritten file is never served stale.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <filesystem>
+#include <thread>
+
+#include "cli/import.h"
+#include "integration/server_fixture.h"
+#include "testing/reference.h"
+#include "testing/testdata.h"
+
+namespace tessera {
+namespace {
+
+using Json = nlohmann::json;
+
+class CacheTest : public ServerFixture {};
+
+// Sends `n` requests for `target` at once, each on its own connection; returns the statuses.
+std::vector<int> Concurrent(uint16_t port, const std::string& target, int n) {
+  std::vector<std::thread> threads;
+  std::vector<int> status(n, 0);
+  std::atomic<int> ready{0};
+  for (int i = 0; i < n; ++i) {
+    threads.emplace_back([&, i] {
+      HttpClient c("127.0.0.1", port);
+      ready++;
+      while (ready.load() < n) std::this_thread::yield();
+      status[i] = c.Get(target).status;
+    });
+  }
+  for (auto& t : threads) t.join();
+  return status;
+}
+
+TEST_F(CacheTest, ImportOpensNothingIntoTheSourceCache) {
+  TS_REQUIRE_TESTDATA(a, "CMU-1-Small-Region.svs");
+  int imported = 0;
+  Status s = ImportPaths(app().store(), app().registry(), {TestDataDir()},
+                         [&](const ImportResult& r) { imported += !r.item.id.empty(); });
+  ASSERT_TRUE(s.ok());
+  EXPECT_GE(imported, 10);
+  auto st = app().source_cache().Stats();
+  EXPECT_EQ(st.items, 0u);
+  EXPECT_EQ(st.opens, 0u);
+  EXPECT_EQ(app().tile_cache().Stats().items, 0u);
+  // Viewing does put the source in the cache.
+  auto items = app().store().ListItems(100, 0, "CMU-1");
+  ASSERT_FALSE(items->empty());
+  EXPECT_EQ(Get("/api/v1/item/" + items->front().id + "/tiles").status, 200);
+  EXPECT_EQ(app().source_cache().Stats().items, 1u);
+}
+
+TEST_F(CacheTest, SecondPassOverTheSameTilesIsAllHits) {
+  TS_REQUIRE_TESTDATA(path, "CMU-1-Small-Region.svs");
+  std::string id = Import(path);
+  std::vector<std::string> targets;
+  for (int z = 0; z < 5; ++z) {
+    int n = ((2220 >> (4 - z)) + 239) / 240, m = ((2967 >> (4 - z)) + 239) / 240;
+    for (int y = 0; y < m; ++y)
+      for (int x = 0; x < n; ++x)
+        for (const char* enc : {"JPEG", "PNG"})
+          targets.push_back("/api/v1/item/" + id + "/tiles/zxy/" + std::to_string(z) + "/" +
+                            std::to_string(x) + "/" + std::to_string(y) + "?encoding=" + enc);
+  }
+  for (const auto& t : targets) ASSERT_EQ(Get(t).status, 200) << t;
+  Json before = CacheInfo();
+  const uint64_t deferred = app().server().Stats().deferred;
+  for (const auto& t : targets) ASSERT_EQ(Get(t).status, 200) << t;
+  Json after = CacheInfo();
+  // Every second-pass request was answered on the HTTP thread, from the cache.
+  EXPECT_EQ(app().server().Stats().deferred, deferred);
+  EXPECT_EQ(after["tileCache"]["misses"], before["tileCache"]["misses"]);
+  EXPECT_GE(
+      after["tileCache"]["hits"].get<uint64_t>() - before["tileCache"]["hits"].get<uint64_t>(),
+      targets.size());
+  for (const char* k : {"tileReads", "rawReads", "decodes", "encodes", "synthesized"}) {
+    EXPECT_EQ(after["tiles"][k], before["tiles"][k]) << k;
+  }
+  EXPECT_EQ(after["tilesource"]["opens"], 1);
+}
+
+TEST_F(CacheTest, ThirtyTwoConcurrentRequestsForOneColdTileDecodeItOnce) {
+  TS_REQUIRE_TESTDATA(path, "CMU-1-Small-Region.svs");
+  std::string id = Import(path);
+  // PNG of a stored JPEG tile: one raw read, one decode, one encode, however many ask.
+  auto statuses = Concurrent(port(), "/api/v1/item/" + id + "/tiles/zxy/4/5/5?encoding=PNG", 32);
+  for (int s : statuses) EXPECT_EQ(s, 200);
+  Json info = CacheInfo();
+  EXPECT_EQ(info["tiles"]["rawReads"], 1);
+  EXPECT_EQ(info["tiles"]["decodes"], 1);
+  EXPECT_EQ(info["tiles"]["encodes"], 1);
+  // A cold synthesized tile too: level 1 of this slide is made from level 2, made from 3, 4.
+  auto synth = Concurrent(port(), "/api/v1/item/" + id + "/tiles/zxy/1/0/0?encoding=PNG", 32);
+  for (int s : synth) EXPECT_EQ(s, 200);
+  Json after = CacheInfo();
+  EXPECT_EQ(after["tiles"]["encodes"], 2);
+  // Levels 3, 2, 1 synthesized once each for their tiles: 4 + 1... tiles, never twice.
+  const uint64_t synthesized = after["tiles"]["synthesized"];
+  auto again = Concurrent(port(), "/api/v1/item/" + id + "/tiles/zxy/1/0/0?encoding=PNG", 8);
+  EXPECT_EQ(CacheInfo()["tiles"]["synthesized"], synthesized);
+}
+
+TEST_F(CacheTest, SourceOpensOnceUnderThirtyTwoConcurrentFirstRequests) {
+  TS_REQUIRE_TESTDATA(path, "test3-TRITC-2-560.ndpi");
+  std::string id = Import(path);
+  auto statuses = Concurrent(port(), "/api/v1/item/" + id + "/tiles", 32);
+  for (int s : statuses) EXPECT_EQ(s, 200);
+  Json info = CacheInfo();
+  EXPECT_EQ(info["tilesource"]["opens"], 1);
+  EXPECT_EQ(info["tilesource"]["used"], 1);
+}
+
+TEST_F(CacheTest, ARewrittenFileIsNotServedStale) {
+  TS_REQUIRE_TESTDATA(boxes, "boxes.tiff");
+  TS_REQUIRE_TESTDATA(cogeo, "cogeo.tif");
+  std::string path = dir_->path() + "/changing.tif";
+  std::filesystem::copy_file(boxes, path);
+  std::string id = Import(path);
+  const std::string target = "/api/v1/item/" + id + "/tiles/zxy/0/0/0?encoding=PNG";
+  HttpResult before = Get(target);
+  ASSERT_EQ(before.status, 200);
+  EXPECT_EQ(GetJson("/api/v1/item/" + id + "/tiles")["sizeX"], 300);
+  // Replace the file's content in place (different image, different size).
+  std::filesystem::copy_file(cogeo, path, std::filesystem::copy_options::overwrite_existing);
+  HttpResult after = Get(target);
+  ASSERT_EQ(after.status, 200);
+  EXPECT_TRUE(after.body != before.body);
+  EXPECT_NE(after.Header("etag"), before.Header("etag"));
+  EXPECT_EQ(GetJson("/api/v1/item/" + id + "/tiles")["sizeX"], 1024);
+  auto ref = VipsLoad(path, 2);  // page 1 is a mask; page 2, the 512 overview, is level 0
+  ASSERT_TRUE(ref.ok());
+  Image t = DecodeBody(after);
+  EXPECT_LE(CompareImages(t, *ref, 512, 512, 3).max_abs, 2);
+}
+
+}  // namespace
+}  // namespace tessera

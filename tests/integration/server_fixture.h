@@ -1,0 +1,50 @@
+// ServerFixture: a real Tessera App listening on 127.0.0.1:0 with a fresh data directory, and
+// helpers to import test images and make requests. Tests that need an image skip with a message
+// when the shared test data is absent.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/app.h"
+#include "core/image.h"
+#include "testing/http_client.h"
+#include "testing/temp_dir.h"
+
+namespace tessera {
+
+class ServerFixture : public ::testing::Test {
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+  // Settings a test wants before the server starts (override to change).
+  virtual void Configure(Config&) {}
+
+  // Imports a file by path; returns the item id ("" and a test failure on error).
+  std::string Import(const std::string& path);
+
+  HttpResult Get(const std::string& target,
+                 const std::vector<std::pair<std::string, std::string>>& headers = {});
+  nlohmann::json GetJson(const std::string& target, int expect_status = 200);
+  // Decodes an image response with libvips (independent of our codecs).
+  Image DecodeBody(const HttpResult& r);
+  nlohmann::json CacheInfo() { return GetJson("/api/v1/large_image/cache"); }
+
+  App& app() { return *app_; }
+  uint16_t port() const { return app_->port(); }
+
+  std::unique_ptr<TempDir> dir_;
+  std::unique_ptr<App> app_;
+  std::unique_ptr<HttpClient> client_;
+};
+
+// The stored JPEG tile `index` of TIFF directory `dir` spliced with its JPEGTables, built
+// independently with libtiff (TIFFReadRawTile + TIFFTAG_JPEGTABLES), with large_image's
+// component-id correction for Photometric RGB.
+std::string ReferenceRawJpegTile(const std::string& path, int dir, int index);
+
+}  // namespace tessera
