@@ -32,12 +32,6 @@ function getTile(z, x, y) {
   return t;
 }
 
-function resize() {
-  canvas.width = canvas.clientWidth * devicePixelRatio;
-  canvas.height = canvas.clientHeight * devicePixelRatio;
-  draw();
-}
-
 function drawLevel(z, requestMissing) {
   const scale = 2 ** (meta.levels - 1 - z);  // full-res pixels per level pixel
   const tw = meta.tileWidth * scale, th = meta.tileHeight * scale;
@@ -64,11 +58,18 @@ function draw() {
   if (!meta) return;
   ctx.fillStyle = '#222';
   ctx.fillRect(0, 0, canvas.width, canvas.height);
+  // Edge tiles are full size (large_image's default edge): draw only inside the image.
+  ctx.save();
+  ctx.beginPath();
+  ctx.rect(-view.x / view.scale, -view.y / view.scale, meta.sizeX / view.scale,
+           meta.sizeY / view.scale);
+  ctx.clip();
   // The level whose pixels are closest to (not coarser than) screen pixels.
   const want = meta.levels - 1 - Math.max(0, Math.floor(Math.log2(Math.max(view.scale, 1e-9))));
   const z = Math.max(0, Math.min(meta.levels - 1, want));
   for (let lower = 0; lower < z; lower++) drawLevel(lower, false);
   const complete = drawLevel(z, true);
+  ctx.restore();
   statusEl.textContent = 'level ' + z + '/' + (meta.levels - 1) +
       ' · ' + (1 / view.scale).toFixed(3) + 'x' + (complete ? '' : ' · loading');
 }
@@ -104,7 +105,13 @@ canvas.addEventListener('wheel', (e) => {
   draw();
 }, {passive: false});
 frameSelect.addEventListener('change', () => { frame = Number(frameSelect.value); draw(); });
-window.addEventListener('resize', resize);
+let fitted = false;
+new ResizeObserver(() => {
+  canvas.width = canvas.clientWidth * devicePixelRatio;
+  canvas.height = canvas.clientHeight * devicePixelRatio;
+  if (meta && !fitted) { fit(); fitted = true; }
+  draw();
+}).observe(canvas);
 
 async function start() {
   const res = await fetch(base);
@@ -130,6 +137,7 @@ async function start() {
   canvas.width = canvas.clientWidth * devicePixelRatio;
   canvas.height = canvas.clientHeight * devicePixelRatio;
   fit();
+  fitted = canvas.height > 0;
   draw();
 }
 

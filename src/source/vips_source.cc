@@ -365,8 +365,18 @@ StatusOr<std::unique_ptr<TileSource>> OpenVips(const std::string& path,
       std::make_unique<FlatImageSource>(std::move(pixels), std::move(meta)));
 }
 
+bool IsTiffMagic(std::string_view h) {
+  return h.size() >= 4 && (h.substr(0, 4) == std::string_view("II*\0", 4) ||
+                           h.substr(0, 4) == std::string_view("MM\0*", 4) ||
+                           h.substr(0, 4) == std::string_view("II+\0", 4) ||
+                           h.substr(0, 4) == std::string_view("MM\0+", 4));
+}
+
 int ProbeVips(const std::string&, std::string_view header) {
-  if (header.empty() || !InitVips().ok()) return 0;
+  // TIFFs belong to the libtiff reader (and OpenSlide): libvips reads them through the same
+  // libtiff, so it could not read what they refuse, and its probe would parse the header with
+  // libtiff's process-wide handlers (noisy warnings on every import).
+  if (header.empty() || IsTiffMagic(header) || !InitVips().ok()) return 0;
   const char* loader = vips_foreign_find_load_buffer(header.data(), header.size());
   if (!loader) {
     TakeVipsError();
