@@ -4,19 +4,6 @@
 
 namespace tessera {
 
-StatusOr<ItemRecord> ItemResolver::GetItem(const std::string& id) {
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    auto it = items_.find(id);
-    if (it != items_.end()) return it->second;
-  }
-  TS_ASSIGN_OR_RETURN(ItemRecord item, ctx_.store->GetItem(id));
-  std::lock_guard<std::mutex> lock(mu_);
-  if (items_.size() > 100000) items_.clear();  // a bound, not a policy: records are small
-  items_[id] = item;
-  return item;
-}
-
 StatusOr<ResolvedItem> ItemResolver::Resolve(const std::string& id, const ApiRequest& request) {
   ResolvedItem out;
   if (id == "test") {
@@ -26,16 +13,46 @@ StatusOr<ResolvedItem> ItemResolver::Resolve(const std::string& id, const ApiReq
     out.source.open = [params]() { return OpenSynthetic(params); };
     return out;
   }
-  TS_ASSIGN_OR_RETURN(out.item, GetItem(id));
-  if (out.item.source_name.empty()) {
+  const int64_t now = ctx_.clock->NowNanos();
+  Entry entry;
+  bool fresh = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = items_.find(id);
+    if (it != items_.end()) {
+      entry = it->second;
+      fresh = now - entry.checked_nanos < ctx_.file_check_interval_nanos;
+    }
+  }
+  if (!fresh) {
+    if (!entry.item) {
+      TS_ASSIGN_OR_RETURN(ItemRecord item, ctx_.store->GetItem(id));
+      entry.item = std::make_shared<const ItemRecord>(std::move(item));
+    }
+    entry.checked_nanos = now;
+    entry.file_status = Status::Ok();
+    entry.source_key.clear();
+    if (!entry.item->source_name.empty()) {
+      auto st = ctx_.fs->Stat(entry.item->path);
+      if (st.ok()) {
+        entry.source_key =
+            "f:" + id + ":" + std::to_string(st->mtime_ns) + ":" + std::to_string(st->size);
+      } else {
+        entry.file_status =
+            NotFoundError("The file of item " + id + " is missing: " + entry.item->path);
+      }
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (items_.size() > 100000) items_.clear();  // a bound, not a policy: entries are small
+    items_[id] = entry;
+  }
+  if (entry.item->source_name.empty()) {
     return InvalidArgumentError("No large image file in this item.");
   }
-  auto st = ctx_.fs->Stat(out.item.path);
-  if (!st.ok()) {
-    return NotFoundError("The file of item " + id + " is missing: " + out.item.path);
-  }
-  out.source.key = "f:" + id + ":" + std::to_string(st->mtime_ns) + ":" + std::to_string(st->size);
-  out.source.path = out.item.path;
+  TS_RETURN_IF_ERROR(entry.file_status);
+  out.source.key = std::move(entry.source_key);
+  out.source.path = entry.item->path;
+  out.item = std::move(entry.item);
   return out;
 }
 

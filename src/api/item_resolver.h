@@ -1,13 +1,17 @@
 // ItemResolver: item id -> item record and the SourceRef that names its file's current
 // version. Item records are cached in memory (the hot tile path never touches SQLite twice for
-// one item); the file is stat()ed on every resolve, so a file rewritten in place gets a new
-// source key ("f:<id>:<mtime_ns>:<size>") and is never served stale.
+// one item). The file's stat (modification time and size) is part of the source key
+// ("f:<id>:<mtime_ns>:<size>"), so a file rewritten in place gets new keys and is never served
+// from the old entries; it is re-checked when the last check is older than
+// ApiContext::file_check_interval_nanos (1 s by default, 0 = every request), which keeps a stat
+// system call off the hot path of cache hits.
 //
 // "test" resolves to the synthetic source with the request's parameters (large_image's
 // /item/test/tiles).
 // Thread-safety: safe from any thread.
 #pragma once
 
+#include <memory>
 #include <mutex>
 #include <string>
 #include <unordered_map>
@@ -20,7 +24,7 @@
 namespace tessera {
 
 struct ResolvedItem {
-  ItemRecord item;  // empty id for the synthetic "test" item
+  std::shared_ptr<const ItemRecord> item;  // null for the synthetic "test" item
   SourceRef source;
   bool synthetic = false;
 };
@@ -32,12 +36,18 @@ class ItemResolver {
   // NotFound for an unknown item or a missing file; InvalidArgument for a malformed id or bad
   // synthetic parameters; 400-style error for items that are not large images.
   StatusOr<ResolvedItem> Resolve(const std::string& id, const ApiRequest& request);
-  StatusOr<ItemRecord> GetItem(const std::string& id);
 
  private:
+  struct Entry {
+    std::shared_ptr<const ItemRecord> item;
+    Status file_status;      // NotFound when the file was missing at the last check
+    std::string source_key;  // from the last check
+    int64_t checked_nanos = 0;
+  };
+
   const ApiContext& ctx_;
   std::mutex mu_;
-  std::unordered_map<std::string, ItemRecord> items_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, Entry> items_ GUARDED_BY(mu_);
 };
 
 }  // namespace tessera

@@ -20,26 +20,32 @@ void Router::Add(std::string method, const std::string& pattern, Handler handler
 }
 
 HandlerResult Router::Dispatch(ApiRequest& request) const {
-  const std::vector<std::string> parts = Segments(request.path);
+  // Segments as views of the request path: no allocation until a route matches.
+  std::vector<std::string_view> parts;
+  for (auto part : Split(request.path, '/')) {
+    if (!part.empty()) parts.push_back(part);
+  }
   bool path_matched = false;
   for (const Route& r : routes_) {
     if (r.segments.size() != parts.size()) continue;
-    std::map<std::string, std::string> captures;
     bool ok = true;
     for (size_t i = 0; i < parts.size() && ok; ++i) {
       const std::string& seg = r.segments[i];
-      if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
-        captures[seg.substr(1, seg.size() - 2)] = parts[i];
-      } else {
-        ok = seg == parts[i];
-      }
+      const bool capture = seg.size() > 2 && seg.front() == '{' && seg.back() == '}';
+      ok = capture || seg == parts[i];
     }
     if (!ok) continue;
     path_matched = true;
     const bool method_ok =
         r.method == request.method || (r.method == "GET" && request.method == "HEAD");
     if (!method_ok) continue;
-    request.path_params = std::move(captures);
+    request.path_params.clear();
+    for (size_t i = 0; i < parts.size(); ++i) {
+      const std::string& seg = r.segments[i];
+      if (seg.size() > 2 && seg.front() == '{' && seg.back() == '}') {
+        request.path_params.emplace(seg.substr(1, seg.size() - 2), std::string(parts[i]));
+      }
+    }
     return r.handler(request);
   }
   if (path_matched) {

@@ -19,7 +19,10 @@ std::string ETagFor(std::string_view key) {
     bytes[i] = static_cast<uint8_t>(h >> (56 - 8 * i));
     bytes[8 + i] = static_cast<uint8_t>(h2 >> (56 - 8 * i));
   }
-  return "\"" + HexEncode(bytes, sizeof(bytes)) + "\"";
+  std::string etag = "\"";
+  etag += HexEncode(bytes, sizeof(bytes));
+  etag += '"';
+  return etag;
 }
 
 bool NotModified(const ApiRequest& r, const std::string& etag) {
@@ -131,6 +134,9 @@ HandlerResult TilesApi::Tile(ApiRequest& r, bool with_frame) {
   std::string etag = ETagFor(EncodedTileKey(*request));
   if (NotModified(r, etag)) return NotModifiedResponse(etag);
   if (TileValuePtr hit = ctx_.tiles->TryCached(*request)) return ImageResponse(hit, etag);
+  if (auto now = ctx_.tiles->TryServeInline(*request)) {
+    return now->ok() ? ImageResponse(**now, etag) : ErrorResponse(now->status());
+  }
   return Deferred([this, t = std::move(*request), etag]() {
     auto v = ctx_.tiles->GetTile(t);
     return v.ok() ? ImageResponse(*v, etag) : ErrorResponse(v.status());

@@ -66,6 +66,12 @@ class SingleFlight {
     return r;
   }
 
+  // Whether a computation for `key` is running now.
+  bool InFlight(const std::string& key) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return calls_.count(key) > 0;
+  }
+
   // How many callers waited on another's computation instead of running their own.
   uint64_t waits() const { return waits_.load(); }
   size_t in_flight() const {

@@ -31,6 +31,8 @@ struct TileValue {
 using TileValuePtr = std::shared_ptr<const TileValue>;
 
 inline TileValuePtr MakeEncodedValue(Encoding encoding, Bytes bytes) {
+  // The cache charges capacity: drop an encoder's slack before the value is shared.
+  if (bytes.capacity() > bytes.size() + bytes.size() / 16 + 64) bytes.shrink_to_fit();
   auto v = std::make_shared<TileValue>();
   v->encoding = encoding;
   v->bytes = std::move(bytes);

@@ -37,6 +37,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->context_.source_cache = app->source_cache_.get();
   app->context_.registry = &app->registry_;
   app->context_.start_nanos = Clock::Real().NowNanos();
+  app->context_.file_check_interval_nanos = int64_t{config.file_check_interval_ms} * 1'000'000;
   app->router_ = BuildRouter(app->context_, &app->handlers_);
 
   ServerOptions so;

@@ -108,6 +108,7 @@ constexpr char kServeHelp[] =
     "  --workers N              tile production threads (2 x cores)\n"
     "  --max-queue N            queued tile work before 503 (4096)\n"
     "  --max-output-pixels N    largest thumbnail/region output (67108864)\n"
+    "  --file-check-interval-ms N  re-stat an item's file after N ms (1000; 0: every request)\n"
     "  --log-level L            debug, info, warning, error, off (info)\n";
 
 }  // namespace

@@ -128,6 +128,8 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     TS_ASSIGN_OR_RETURN(c->workers, PositiveInt(key, value, 1, 1024));
   } else if (key == "max-queue") {
     TS_ASSIGN_OR_RETURN(c->max_queue, PositiveInt(key, value, 1, 1 << 24));
+  } else if (key == "file-check-interval-ms") {
+    TS_ASSIGN_OR_RETURN(c->file_check_interval_ms, PositiveInt(key, value, 0, 3600 * 1000));
   } else if (key == "log-level") {
     if (!ParseLogLevel(value, &c->log_level)) {
       return Bad(key, value, "expected debug, info, warning, error or off");

@@ -31,6 +31,9 @@ struct Config {
   int workers = 0;     // 0 = 2 x cores
   int max_queue = 4096;
   uint64_t max_output_pixels = uint64_t{8192} * 8192;
+  // How long a file's stat (mtime, size: part of every cache key) is trusted before the file is
+  // checked again. 0 checks on every request.
+  int file_check_interval_ms = 1000;
   LogLevel log_level = LogLevel::kInfo;
 
   // Fills the zero (auto) fields from the machine: memory size (cgroup limit aware), cores and

@@ -70,6 +70,17 @@ Image::Image(int width, int height, int bands, PixelType type)
       type_(type),
       pixels_(static_cast<size_t>(width_) * height_ * bands_ * BytesPerSample(type), 0) {}
 
+Image Image::Uninitialized(int width, int height, int bands, PixelType type) {
+  Image out;
+  out.width_ = std::max(0, width);
+  out.height_ = std::max(0, height);
+  out.bands_ = std::max(1, bands);
+  out.type_ = type;
+  out.pixels_.resize(static_cast<size_t>(out.width_) * out.height_ * out.bands_ *
+                     BytesPerSample(type));
+  return out;
+}
+
 Image Image::Clone() const {
   Image out;
   out.width_ = width_;

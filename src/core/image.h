@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "core/bytes.h"
 #include "core/status.h"
 
 namespace tessera {
@@ -67,6 +68,8 @@ class Image {
   Image() = default;
   // A zero-filled image.
   Image(int width, int height, int bands, PixelType type);
+  // An image whose pixels are not initialized, for a decoder that writes every one of them.
+  static Image Uninitialized(int width, int height, int bands, PixelType type);
 
   Image(Image&&) noexcept = default;
   Image& operator=(Image&&) noexcept = default;
@@ -120,7 +123,7 @@ class Image {
   int height_ = 0;
   int bands_ = 0;
   PixelType type_ = PixelType::kU8;
-  std::vector<uint8_t> pixels_;
+  std::vector<uint8_t, DefaultInitAllocator<uint8_t>> pixels_;
 };
 
 }  // namespace tessera

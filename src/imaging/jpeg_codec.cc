@@ -86,9 +86,12 @@ StatusOr<Bytes> EncodeJpeg(const Image& input, int quality, int subsampling) {
   }
   tjhandle h = Compressor();
   if (!h) return InternalError(TjError(nullptr));
+  // Encode into a per-thread scratch buffer of the worst-case size (tjBufSize is ~6 bytes per
+  // pixel), then return an exact-size copy: cached values must not carry that slack.
+  thread_local Bytes scratch;
   unsigned long cap = tjBufSize(img->width(), img->height(), samp);
-  Bytes out(cap);
-  unsigned char* buf = out.data();
+  if (scratch.size() < cap) scratch.resize(cap);
+  unsigned char* buf = scratch.data();
   unsigned long size = cap;
   if (tjCompress2(h, img->data(), img->width(), static_cast<int>(img->row_bytes()), img->height(),
                   pixel_format, &buf, &size, samp, quality, TJFLAG_NOREALLOC) != 0) {
@@ -96,8 +99,12 @@ StatusOr<Bytes> EncodeJpeg(const Image& input, int quality, int subsampling) {
     ResetCompressor();
     return error;
   }
-  out.resize(size);
-  return out;
+  if (scratch.size() > (8u << 20)) {  // do not keep a huge buffer after a huge image
+    Bytes out(scratch.begin(), scratch.begin() + size);
+    Bytes().swap(scratch);
+    return out;
+  }
+  return Bytes(scratch.begin(), scratch.begin() + size);
 }
 
 StatusOr<Image> DecodeJpeg(const uint8_t* data, size_t size) {
@@ -115,7 +122,7 @@ StatusOr<Image> DecodeJpeg(const uint8_t* data, size_t size) {
     return UnsupportedError("CMYK JPEG data is not supported");
   }
   const bool grey = colorspace == TJCS_GRAY;
-  Image out(width, height, grey ? 1 : 3, PixelType::kU8);
+  Image out = Image::Uninitialized(width, height, grey ? 1 : 3, PixelType::kU8);
   if (tjDecompress2(h, data, static_cast<unsigned long>(size), out.data(), width,
                     static_cast<int>(out.row_bytes()), height, grey ? TJPF_GRAY : TJPF_RGB,
                     0) != 0) {

@@ -32,6 +32,10 @@ class RandomAccessFile {
   virtual Status ReadAt(uint64_t offset, size_t n, void* dst) const = 0;
   // Reads up to `n` bytes; returns how many were read (0 at end of file).
   virtual StatusOr<size_t> ReadSomeAt(uint64_t offset, size_t n, void* dst) const = 0;
+  // Like ReadAt, but only from memory: Unavailable when the bytes are not all in the page cache
+  // (the read would wait for the disk), so an event-loop thread can hand the read to a worker.
+  // The default (files that cannot tell) is always Unavailable.
+  virtual Status ReadAtNoWait(uint64_t offset, size_t n, void* dst) const;
   virtual uint64_t Size() const = 0;
   virtual const std::string& path() const = 0;
 };
@@ -46,6 +50,10 @@ class FileSystem {
   // The process's real file system (stateless, shared).
   static const FileSystem& Posix();
 };
+
+// The status ReadAtNoWait returns when a read would block.
+Status WouldBlockError();
+bool IsWouldBlock(const Status& status);
 
 // Reads a whole (small) file into a string.
 StatusOr<std::string> ReadFileToString(const FileSystem& fs, const std::string& path,

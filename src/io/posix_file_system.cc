@@ -1,5 +1,6 @@
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -34,6 +35,20 @@ class PosixFile final : public RandomAccessFile {
       done += static_cast<size_t>(r);
     }
     return Status::Ok();
+  }
+
+  Status ReadAtNoWait(uint64_t offset, size_t n, void* dst) const override {
+    struct iovec iov {
+      dst, n
+    };
+    for (;;) {
+      ssize_t r = ::preadv2(fd_, &iov, 1, static_cast<off_t>(offset), RWF_NOWAIT);
+      if (r == static_cast<ssize_t>(n)) return Status::Ok();
+      if (r >= 0 || errno == EAGAIN || errno == EOPNOTSUPP || errno == ENOSYS) {
+        return WouldBlockError();  // partly cached, not cached, or no RWF_NOWAIT here
+      }
+      if (errno != EINTR) return DataLossError("read error in " + path_ + ": " + ErrnoText(errno));
+    }
   }
 
   StatusOr<size_t> ReadSomeAt(uint64_t offset, size_t n, void* dst) const override {
@@ -106,6 +121,14 @@ class PosixFileSystem final : public FileSystem {
 const FileSystem& FileSystem::Posix() {
   static const PosixFileSystem fs;
   return fs;
+}
+
+Status RandomAccessFile::ReadAtNoWait(uint64_t, size_t, void*) const { return WouldBlockError(); }
+
+Status WouldBlockError() { return UnavailableError("the read would block"); }
+
+bool IsWouldBlock(const Status& status) {
+  return status.code() == StatusCode::kUnavailable && status.message() == "the read would block";
 }
 
 StatusOr<std::string> ReadFileToString(const FileSystem& fs, const std::string& path,

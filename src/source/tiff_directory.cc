@@ -549,8 +549,6 @@ TiffLayout BuildTiffLayout(const TiffStructure& structure,
   return out;
 }
 
-namespace {
-
 // Marks the components of a 3-component frame with ids 0, 1, 2 as R, G, B (SOF and SOS).
 void MarkRgbComponents(Bytes& jpeg) {
   size_t sof = 0, sos = 0;
@@ -581,25 +579,6 @@ void MarkRgbComponents(Bytes& jpeg) {
     jpeg[sof + 10 + 3 * c] = static_cast<uint8_t>("RGB"[c]);
     jpeg[sos + 5 + 2 * c] = static_cast<uint8_t>("RGB"[c]);
   }
-}
-
-}  // namespace
-
-Bytes SpliceJpegTables(const Bytes& tables, const uint8_t* tile, size_t size,
-                       bool rgb_photometric) {
-  const bool tables_ok = tables.size() >= 4 && tables[0] == 0xFF && tables[1] == 0xD8 &&
-                         tables[tables.size() - 2] == 0xFF && tables.back() == 0xD9;
-  const bool tile_ok = size >= 2 && tile[0] == 0xFF && tile[1] == 0xD8;
-  Bytes out;
-  if (tables_ok && tile_ok) {
-    out.reserve(tables.size() + size);
-    out.insert(out.end(), tables.begin(), tables.end() - 2);
-    out.insert(out.end(), tile + 2, tile + size);
-  } else {
-    out.assign(tile, tile + size);
-  }
-  if (rgb_photometric && tile_ok) MarkRgbComponents(out);
-  return out;
 }
 
 }  // namespace tessera

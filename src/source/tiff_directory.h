@@ -211,12 +211,10 @@ TiffLayout BuildTiffLayout(const TiffStructure& structure,
 std::string CompressionName(uint16_t compression);
 std::string PhotometricName(uint16_t photometric);
 
-// A complete JPEG stream from a TIFF JPEG tile and the IFD's JPEGTables: the tables stream
-// without its EOI followed by the tile stream without its SOI. Without tables (or when the
-// inputs are not JPEG streams) the tile bytes are kept as they are.
-// `rgb_photometric`: the IFD says Photometric RGB. Like large_image, component ids 0, 1, 2 (which
-// JPEG decoders take for YCbCr) then become 'R', 'G', 'B' in the frame and scan headers, so
-// that any decoder leaves the samples as they are, as libtiff does.
-Bytes SpliceJpegTables(const Bytes& tables, const uint8_t* tile, size_t size, bool rgb_photometric);
+// For a complete JPEG stream from a Photometric RGB TIFF tile: like large_image, component ids
+// 0, 1, 2 (which JPEG decoders take for YCbCr) become 'R', 'G', 'B' in the frame and scan
+// headers, so that any decoder leaves the samples as they are, as libtiff does. Other streams
+// are left alone.
+void MarkRgbComponents(Bytes& jpeg);
 
 }  // namespace tessera

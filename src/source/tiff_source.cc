@@ -163,7 +163,13 @@ class TiffSource final : public TileSource {
   }
   StatusOr<Image> ReadTile(int frame, int level, int64_t x, int64_t y) const override;
   StatusOr<std::optional<RawTile>> ReadRawTile(int frame, int level, int64_t x,
-                                               int64_t y) const override;
+                                               int64_t y) const override {
+    return ReadStoredJpegTile(frame, level, x, y, /*no_wait=*/false);
+  }
+  StatusOr<std::optional<RawTile>> ReadRawTileNoWait(int frame, int level, int64_t x,
+                                                     int64_t y) const override {
+    return ReadStoredJpegTile(frame, level, x, y, /*no_wait=*/true);
+  }
   std::vector<std::string> AssociatedImageNames() const override {
     std::vector<std::string> names;
     for (const auto& a : associated_) names.push_back(a.first);
@@ -182,8 +188,11 @@ class TiffSource final : public TileSource {
   StatusOr<Image> ReadStored(const IfdPlan& plan, const Rect& rect, bool cache) const;
   StatusOr<Image> DecodeUnit(const IfdPlan& plan, int64_t unit) const;
   StatusOr<Bytes> ReadRaw(const TiffDirectory& d, size_t strile) const;
-  // A stored JPEG tile or strip with the tables spliced in; empty for a sparse one.
-  StatusOr<Bytes> ReadJpeg(const TiffDirectory& d, int64_t unit) const;
+  StatusOr<std::optional<RawTile>> ReadStoredJpegTile(int frame, int level, int64_t x, int64_t y,
+                                                      bool no_wait) const;
+  // A stored JPEG tile or strip with the tables spliced in; empty for a sparse one. `no_wait`:
+  // only from memory (WouldBlockError otherwise).
+  StatusOr<Bytes> ReadJpeg(const TiffDirectory& d, int64_t unit, bool no_wait = false) const;
   StatusOr<Image> DecodeJpegUnit(const IfdPlan& plan, int64_t unit, int w, int h) const;
   StatusOr<Image> DecodeLibtiffUnit(const IfdPlan& plan, int64_t unit, int w, int h) const;
   StatusOr<Image> DecodeRgbaUnit(const IfdPlan& plan, int64_t unit, int w, int h) const;
@@ -365,8 +374,8 @@ StatusOr<Image> TiffSource::ReadTile(int frame, int level, int64_t x, int64_t y)
   return result;
 }
 
-StatusOr<std::optional<RawTile>> TiffSource::ReadRawTile(int frame, int level, int64_t x,
-                                                         int64_t y) const {
+StatusOr<std::optional<RawTile>> TiffSource::ReadStoredJpegTile(int frame, int level, int64_t x,
+                                                                int64_t y, bool no_wait) const {
   TS_ASSIGN_OR_RETURN(const IfdPlan* plan, PlanFor(frame, level));
   const TiffDirectory& d = *plan->dir;
   if (plan->path != DecodePath::kJpeg || !d.tiled || orientation_ != 1) {
@@ -376,8 +385,11 @@ StatusOr<std::optional<RawTile>> TiffSource::ReadRawTile(int frame, int level, i
     return OutOfRangeError(path_ + ": tile (" + std::to_string(x) + ", " + std::to_string(y) +
                            ") is outside level " + std::to_string(level));
   }
-  auto jpeg = ReadJpeg(d, y * d.units_across() + x);
-  if (!jpeg.ok()) return TileError(jpeg.status(), frame, level, x, y);
+  auto jpeg = ReadJpeg(d, y * d.units_across() + x, no_wait);
+  if (!jpeg.ok()) {
+    if (IsWouldBlock(jpeg.status())) return jpeg.status();
+    return TileError(jpeg.status(), frame, level, x, y);
+  }
   if (jpeg->empty()) return std::optional<RawTile>();  // a sparse tile: let it be decoded
   return std::optional<RawTile>(RawTile{Encoding::kJpeg, std::move(jpeg).value()});
 }
@@ -462,20 +474,37 @@ StatusOr<Bytes> TiffSource::ReadRaw(const TiffDirectory& d, size_t strile) const
   return raw;
 }
 
-StatusOr<Bytes> TiffSource::ReadJpeg(const TiffDirectory& d, int64_t unit) const {
-  TS_ASSIGN_OR_RETURN(Bytes raw, ReadRaw(d, static_cast<size_t>(unit)));
-  if (raw.empty()) return raw;
+StatusOr<Bytes> TiffSource::ReadJpeg(const TiffDirectory& d, int64_t unit, bool no_wait) const {
+  const size_t strile = static_cast<size_t>(unit);
+  if (strile >= d.offsets.size()) return InternalError("tile index out of range");
+  const uint64_t offset = d.offsets[strile], count = d.byte_counts[strile];
+  if (count == 0) return Bytes();  // sparse
+  if (count > kMaxRawUnitBytes || offset > file_->Size() || count > file_->Size() - offset) {
+    return ReadRaw(d, strile).status();  // the same bounds check and message
+  }
+  // One buffer, one read: the tile lands right after where the tables go, its SOI where the
+  // tables' EOI would be, so splicing is one copy of the (small) tables over the SOI.
+  const Bytes& tables = d.jpeg_tables;
+  const bool tables_ok = tables.size() >= 4 && tables[0] == 0xFF && tables[1] == 0xD8 &&
+                         tables[tables.size() - 2] == 0xFF && tables.back() == 0xD9;
+  const size_t prefix = tables_ok ? tables.size() - 4 : 0;
+  Bytes out(prefix + count);
+  TS_RETURN_IF_ERROR(no_wait ? file_->ReadAtNoWait(offset, count, out.data() + prefix)
+                             : file_->ReadAt(offset, count, out.data() + prefix));
+  const uint8_t* raw = out.data() + prefix;
   // A tile cut short only makes libjpeg warn (and fill with grey): refuse it, as large_image
   // does, when the stream does not end with EOI (trailing zero padding allowed).
-  size_t end = raw.size();
+  size_t end = count;
   while (end > 2 && raw[end - 1] == 0) --end;
-  if (raw.size() < 4 || raw[0] != 0xFF || raw[1] != 0xD8) {
+  if (count < 4 || raw[0] != 0xFF || raw[1] != 0xD8) {
     return DataLossError("the stored data is not a JPEG stream");
   }
   if (raw[end - 2] != 0xFF || raw[end - 1] != 0xD9) {
     return DataLossError("the JPEG data is truncated (no end-of-image marker)");
   }
-  return SpliceJpegTables(d.jpeg_tables, raw.data(), raw.size(), d.photometric == PHOTOMETRIC_RGB);
+  if (tables_ok) std::copy(tables.begin(), tables.end() - 2, out.begin());
+  if (d.photometric == PHOTOMETRIC_RGB) MarkRgbComponents(out);
+  return out;
 }
 
 StatusOr<Image> TiffSource::DecodeJpegUnit(const IfdPlan& plan, int64_t unit, int w, int h) const {

@@ -133,6 +133,26 @@ TEST(TiffSourceTest, RawJpegTileIsTheIndependentSplice) {
   EXPECT_EQ(s->ReadRawTile(0, 4, 10, 0).status().code(), StatusCode::kOutOfRange);
 }
 
+TEST(TiffSourceTest, NoWaitReadsServeFromThePageCacheOnly) {
+  TS_REQUIRE_TESTDATA(path, "CMU-1-Small-Region.svs");
+  auto s = Open(path);
+  ASSERT_TRUE(s);
+  auto blocking = s->ReadRawTile(0, 4, 2, 3);  // brings the bytes into the page cache
+  ASSERT_TRUE(blocking.ok() && blocking->has_value());
+  auto no_wait = s->ReadRawTileNoWait(0, 4, 2, 3);
+  ASSERT_TRUE(no_wait.ok()) << no_wait.status().ToString();
+  EXPECT_EQ((*no_wait)->bytes, (*blocking)->bytes);
+  // A file system that cannot tell (the fake) always says it would block.
+  FakeFileSystem fs;
+  fs.SetFile("/a.svs", ReadFile(path));
+  OpenOptions options;
+  options.fs = &fs;
+  auto fake = Open("/a.svs", options);
+  ASSERT_TRUE(fake);
+  EXPECT_TRUE(IsWouldBlock(fake->ReadRawTileNoWait(0, 4, 2, 3).status()));
+  EXPECT_TRUE(fake->ReadRawTile(0, 4, 2, 3).ok());
+}
+
 TEST(TiffSourceTest, SmallSvsTileLargerThanImage) {
   TS_REQUIRE_TESTDATA(path, "small.svs");
   auto s = Open(path);

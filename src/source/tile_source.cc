@@ -25,6 +25,10 @@ StatusOr<std::optional<RawTile>> TileSource::ReadRawTile(int, int, int64_t, int6
   return std::optional<RawTile>();
 }
 
+StatusOr<std::optional<RawTile>> TileSource::ReadRawTileNoWait(int, int, int64_t, int64_t) const {
+  return WouldBlockError();
+}
+
 StatusOr<Image> TileSource::ReadAssociatedImage(std::string_view name) const {
   return NotFoundError("no associated image named '" + std::string(name) + "'");
 }

@@ -30,6 +30,7 @@
 #include "core/image.h"
 #include "core/status.h"
 #include "imaging/codec.h"
+#include "io/file.h"
 
 namespace tessera {
 
@@ -96,6 +97,12 @@ class TileSource {
   // this tile; nullopt otherwise.
   virtual StatusOr<std::optional<RawTile>> ReadRawTile(int frame, int level, int64_t x,
                                                        int64_t y) const;
+
+  // ReadRawTile for an event-loop thread: reads only bytes already in memory and returns
+  // WouldBlockError() (io/file.h) when it would have to wait for the disk or cannot tell. The
+  // default always says so.
+  virtual StatusOr<std::optional<RawTile>> ReadRawTileNoWait(int frame, int level, int64_t x,
+                                                             int64_t y) const;
 
   // Associated images (slide label, macro, thumbnail), by name.
   virtual std::vector<std::string> AssociatedImageNames() const { return {}; }

@@ -34,6 +34,10 @@ class DerivedSource final : public TileSource {
                                                int64_t y) const override {
     return unstyled_->ReadRawTile(frame, level, x, y);
   }
+  StatusOr<std::optional<RawTile>> ReadRawTileNoWait(int frame, int level, int64_t x,
+                                                     int64_t y) const override {
+    return unstyled_->ReadRawTileNoWait(frame, level, x, y);
+  }
   std::vector<std::string> AssociatedImageNames() const override {
     return unstyled_->AssociatedImageNames();
   }

@@ -99,6 +99,31 @@ TileValuePtr TileService::TryCached(const TileRequest& r) {
   return tiles_.Get(EncodedTileKey(r));
 }
 
+std::optional<StatusOr<TileValuePtr>> TileService::TryServeInline(const TileRequest& r) {
+  if (!r.style.empty() || r.edge.mode != EdgeOptions::Mode::kNone) return std::nullopt;
+  SourcePtr source = sources_.Peek(r.source.key);
+  if (!source) return std::nullopt;  // opening belongs on a worker
+  if (Status range = CheckTileInRange(*source, r.frame, r.level, r.x, r.y); !range.ok()) {
+    return StatusOr<TileValuePtr>(range);
+  }
+  if (!source->HasLevel(r.frame, r.level)) return std::nullopt;
+  const std::string key = UnstyledTileKey(r.source.key, r.frame, r.level, r.x, r.y);
+  // A worker already producing this tile will answer; do not race it.
+  if (unstyled_flight_.InFlight(key)) return std::nullopt;
+  StatusOr<std::optional<RawTile>> raw = source->ReadRawTileNoWait(r.frame, r.level, r.x, r.y);
+  if (!raw.ok()) {
+    if (IsWouldBlock(raw.status())) return std::nullopt;
+    return StatusOr<TileValuePtr>(raw.status());
+  }
+  if (!*raw || (*raw)->encoding != r.encode.encoding) return std::nullopt;
+  raw_reads_.fetch_add(1, std::memory_order_relaxed);
+  inline_reads_.fetch_add(1, std::memory_order_relaxed);
+  passthrough_.fetch_add(1, std::memory_order_relaxed);
+  TileValuePtr v = MakeEncodedValue((*raw)->encoding, std::move((*raw)->bytes));
+  tiles_.Put(key, v);
+  return StatusOr<TileValuePtr>(v);
+}
+
 StatusOr<TileValuePtr> TileService::GetTile(const TileRequest& r) {
   const std::string key = EncodedTileKey(r);
   if (TileValuePtr v = tiles_.Get(key)) return v;
@@ -323,6 +348,7 @@ TileServiceStats TileService::Stats() const {
   s.encodes = encodes_.load();
   s.passthrough = passthrough_.load();
   s.thumbnails = thumbnails_.load();
+  s.inline_reads = inline_reads_.load();
   s.flight_waits = unstyled_flight_.waits() + encoded_flight_.waits();
   return s;
 }

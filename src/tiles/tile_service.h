@@ -20,6 +20,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <optional>
 
 #include "cache/single_flight.h"
 #include "cache/source_cache.h"
@@ -42,6 +43,7 @@ struct TileServiceStats {
   uint64_t synthesized = 0;   // tiles made from higher-resolution tiles
   uint64_t encodes = 0;       // tiles (and thumbnails) encoded
   uint64_t passthrough = 0;   // tiles served as stored, without decode or encode
+  uint64_t inline_reads = 0;  // of raw_reads, done on the HTTP thread (page-cache hits)
   uint64_t thumbnails = 0;    // thumbnails produced
   uint64_t flight_waits = 0;  // requests that waited for another's identical work
 };
@@ -53,6 +55,12 @@ class TileService {
 
   // The answer from the tile cache alone, or nullptr. Never opens, reads or decodes.
   TileValuePtr TryCached(const TileRequest& request);
+
+  // For the HTTP thread, after a TryCached miss: a passthrough-eligible request (no style,
+  // default edge) whose source is already open and whose stored bytes are in memory (page
+  // cache) is read and answered right here, without the hop to a worker; a tile outside the
+  // image is answered with its error. nullopt: this needs a worker (GetTile).
+  std::optional<StatusOr<TileValuePtr>> TryServeInline(const TileRequest& request);
 
   // The encoded tile (an encoded TileValue). OutOfRange for a tile outside the image,
   // Unsupported / DataLoss for files that cannot be read.
@@ -93,7 +101,7 @@ class TileService {
   SingleFlight<TileValuePtr> unstyled_flight_;
   SingleFlight<TileValuePtr> encoded_flight_;
   std::atomic<uint64_t> tile_reads_{0}, raw_reads_{0}, decodes_{0}, synthesized_{0}, encodes_{0},
-      passthrough_{0}, thumbnails_{0};
+      passthrough_{0}, thumbnails_{0}, inline_reads_{0};
 };
 
 // Validates frame / level / x / y against the source like large_image (_xyzInRange):

@@ -58,7 +58,15 @@ class FormulaSource final : public TileSource {
     return std::optional<RawTile>(RawTile{Encoding::kJpeg, std::move(b)});
   }
 
+  // Stored bytes "in memory" unless told otherwise (like a file in the page cache).
+  StatusOr<std::optional<RawTile>> ReadRawTileNoWait(int frame, int level, int64_t x,
+                                                     int64_t y) const override {
+    if (!in_memory) return WouldBlockError();
+    return ReadRawTile(frame, level, x, y);
+  }
+
   mutable std::atomic<int> reads{0};
+  bool in_memory = true;
   int64_t fail_x = -1, fail_y = -1;
 
  private:
@@ -88,6 +96,10 @@ class TileServiceTest : public ::testing::Test {
         StatusOr<std::optional<RawTile>> ReadRawTile(int f, int l, int64_t x,
                                                      int64_t y) const override {
           return s->ReadRawTile(f, l, x, y);
+        }
+        StatusOr<std::optional<RawTile>> ReadRawTileNoWait(int f, int l, int64_t x,
+                                                           int64_t y) const override {
+          return s->ReadRawTileNoWait(f, l, x, y);
         }
       };
       auto v = std::make_unique<View>();
@@ -229,6 +241,34 @@ TEST_F(TileServiceTest, PassthroughServesStoredBytesUntouched) {
   EXPECT_EQ(*(*png)->encoding, Encoding::kPng);
   EXPECT_EQ(service.Stats().decodes, 1u);
   EXPECT_EQ(src->reads.load(), 2);  // one for the reference above, one for the service
+}
+
+TEST_F(TileServiceTest, InlineServingOnlyForOpenSourcesAndBytesInMemory) {
+  auto src = std::make_shared<FormulaSource>(1024, 1024, 256, std::set<int>{0, 1, 2}, true);
+  TileService service(registry_, tiles_, sources_);
+  auto ref = Ref(src);
+  TileRequest jpeg = Req(ref, 2, 1, 1, Encoding::kJpeg);
+  EXPECT_FALSE(service.TryServeInline(jpeg).has_value());  // not open yet: a worker opens it
+  ASSERT_TRUE(service.GetSource(ref).ok());
+  auto now = service.TryServeInline(jpeg);
+  ASSERT_TRUE(now.has_value());
+  ASSERT_TRUE(now->ok());
+  EXPECT_EQ((**now)->bytes, (*src->ReadRawTile(0, 2, 1, 1))->bytes);
+  EXPECT_EQ(service.Stats().inline_reads, 1u);
+  EXPECT_EQ(service.TryCached(jpeg).get(), now->value().get());  // cached like any read
+  // Outside the image: answered at once with the error.
+  auto outside = service.TryServeInline(Req(ref, 2, 9, 0, Encoding::kJpeg));
+  ASSERT_TRUE(outside.has_value());
+  EXPECT_EQ(outside->status().code(), StatusCode::kOutOfRange);
+  // Not in memory, another encoding, an edge change: a worker's job.
+  src->in_memory = false;
+  EXPECT_FALSE(service.TryServeInline(Req(ref, 2, 2, 2, Encoding::kJpeg)).has_value());
+  src->in_memory = true;
+  EXPECT_FALSE(service.TryServeInline(Req(ref, 2, 2, 2, Encoding::kPng)).has_value());
+  TileRequest cropped = Req(ref, 2, 2, 2, Encoding::kJpeg);
+  cropped.edge = *ParseEdge("crop");
+  EXPECT_FALSE(service.TryServeInline(cropped).has_value());
+  EXPECT_EQ(service.Stats().inline_reads, 1u);
 }
 
 TEST_F(TileServiceTest, EdgeCropAndFill) {

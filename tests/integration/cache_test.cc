@@ -18,7 +18,12 @@ namespace {
 
 using Json = nlohmann::json;
 
-class CacheTest : public ServerFixture {};
+class CacheTest : public ServerFixture {
+ protected:
+  // Check files on every request, so a rewrite is seen at once (item_resolver_test covers the
+  // default interval with a fake clock).
+  void Configure(Config& c) override { c.file_check_interval_ms = 0; }
+};
 
 // Sends `n` requests for `target` at once, each on its own connection; returns the statuses.
 std::vector<int> Concurrent(uint16_t port, const std::string& target, int n) {
