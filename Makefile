@@ -7,7 +7,7 @@ PORT ?= 8080
 HOST ?= 127.0.0.1
 DATA ?= $(CURDIR)/.tessera-data
 
-.PHONY: all setup configure build run test unit format format-check bench fuzz clean
+.PHONY: all setup configure build run test format format-check bench bench-smoke clean
 
 all: build
 
@@ -26,10 +26,25 @@ build: configure
 run: build
 	scripts/run-demo "$(BUILD)/src/tessera" "$(DATA)" "$(HOST)" "$(PORT)"
 
-# Everything: format check, unit + integration tests, and short smoke runs.
+# Everything: format check, unit + integration tests (CTest, including a short run of every
+# micro benchmark), then a short smoke run of the load benchmark.
 test: build
 	scripts/check-format
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	bench/load/run.sh --quick --tessera $(BUILD)/src/tessera
+
+# Performance (docs/performance.md): the full load benchmark against nginx (Release build in
+# build-bench/, ~6 min, bench/results/latest.md), then the micro benchmarks.
+bench: setup
+	bench/load/run.sh
+	ninja -C build-bench bench_micro
+	for b in keys codec resample; do taskset -c 1 build-bench/bench/micro/bench_$$b \
+	  --benchmark_repetitions=3 --benchmark_report_aggregates_only=true; done
+	build-bench/bench/micro/bench_cache --benchmark_repetitions=3 \
+	  --benchmark_report_aggregates_only=true
+
+bench-smoke: build
+	bench/load/run.sh --quick --tessera $(BUILD)/src/tessera
 
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
