@@ -1,5 +1,7 @@
 #include "imaging/resample.h"
 
+#include "imaging/vips_glue.h"
+
 #include <vips/vips.h>
 
 #include <algorithm>
@@ -168,57 +170,14 @@ void DownsampleTyped(const Image& src, int valid_w, int valid_h, Image& out) {
 // ---------------------------------------------------------------------------------------------
 // libvips
 
-Status InitVips() {
-  static std::once_flag once;
-  static Status status;  // written once inside call_once, read-only afterwards
-  std::call_once(once, [] {
-    if (VIPS_INIT("tessera") != 0) {
-      char* msg = vips_error_buffer_copy();
-      status = InternalError(std::string("libvips initialization failed: ") + (msg ? msg : ""));
-      g_free(msg);
-    }
-  });
-  return status;
-}
-
-// The libvips error text of the call that just failed (and clears it).
+// The libvips error of the call that just failed, as a Status.
 Status VipsFailure(const char* what) {
-  char* msg = vips_error_buffer_copy();
-  std::string text = std::string(what) + " failed: " + (msg ? msg : "unknown libvips error");
-  g_free(msg);
-  return InternalError(std::move(text));
+  return InternalError(std::string(what) + " failed: " + TakeVipsError());
 }
-
-struct VipsUnref {
-  void operator()(VipsImage* image) const { g_object_unref(image); }
-};
-using VipsImagePtr = std::unique_ptr<VipsImage, VipsUnref>;
 
 struct GFree {
   void operator()(void* p) const { g_free(p); }
 };
-
-VipsBandFormat VipsFormat(PixelType type) {
-  switch (type) {
-    case PixelType::kU8:
-      return VIPS_FORMAT_UCHAR;
-    case PixelType::kI8:
-      return VIPS_FORMAT_CHAR;
-    case PixelType::kU16:
-      return VIPS_FORMAT_USHORT;
-    case PixelType::kI16:
-      return VIPS_FORMAT_SHORT;
-    case PixelType::kU32:
-      return VIPS_FORMAT_UINT;
-    case PixelType::kI32:
-      return VIPS_FORMAT_INT;
-    case PixelType::kF32:
-      return VIPS_FORMAT_FLOAT;
-    case PixelType::kF64:
-      return VIPS_FORMAT_DOUBLE;
-  }
-  return VIPS_FORMAT_UCHAR;
-}
 
 VipsKernel VipsKernelOf(ResampleFilter filter) {
   switch (filter) {
@@ -268,7 +227,7 @@ StatusOr<Image> Resize(const Image& src, int width, int height, ResampleFilter f
   if (width == src.width() && height == src.height()) return src.Clone();
   TS_RETURN_IF_ERROR(InitVips());
 
-  const VipsBandFormat format = VipsFormat(src.type());
+  const VipsBandFormat format = VipsFormatOf(src.type());
   // Wraps our pixels without a copy; they outlive every use (the pipeline runs to completion
   // below, in vips_image_write_to_memory).
   VipsImagePtr image(vips_image_new_from_memory(src.data(), src.byte_size(), src.width(),

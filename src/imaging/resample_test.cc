@@ -9,40 +9,11 @@
 #include <thread>
 #include <vector>
 
+#include "testing/images.h"
 #include "testing/reference.h"
 
 namespace tessera {
 namespace {
-
-constexpr PixelType kAllTypes[] = {PixelType::kU8,  PixelType::kI8,  PixelType::kU16,
-                                   PixelType::kI16, PixelType::kU32, PixelType::kI32,
-                                   PixelType::kF32, PixelType::kF64};
-
-// Full-range pseudo-random samples (extremes included: sums of four must not overflow).
-Image Noise(int w, int h, int bands, PixelType type, uint64_t seed = 1) {
-  Image img(w, h, bands, type);
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 1;
-  DispatchPixelType(type, [&](auto zero) {
-    using T = decltype(zero);
-    for (int y = 0; y < h; ++y) {
-      T* row = img.row_as<T>(y);
-      for (int i = 0; i < w * bands; ++i) {
-        s ^= s << 13;
-        s ^= s >> 7;
-        s ^= s << 17;
-        if constexpr (std::is_floating_point_v<T>) {
-          row[i] = static_cast<T>(static_cast<double>(static_cast<int64_t>(s % 2000001) - 1000000) /
-                                  64.0);
-        } else {
-          T v;
-          std::memcpy(&v, &s, sizeof(T));
-          row[i] = v;
-        }
-      }
-    }
-  });
-  return img;
-}
 
 template <typename T>
 void Set(Image& img, int x, int y, int b, T v) {

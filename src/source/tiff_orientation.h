@@ -1,6 +1,6 @@
 // TIFF Orientation (tag 274, values 1..8) for the tiff format: maps rectangles of the displayed
-// (oriented) image to the stored pixels that hold them, and turns a block of stored pixels into
-// its displayed orientation — what `vips autorot` does to a whole image.
+// (oriented) image to the stored pixels that hold them; imaging/orientation.h turns those pixels
+// into their displayed orientation.
 //
 // Thread-safety: pure functions.
 #pragma once
@@ -8,19 +8,13 @@
 #include <cstdint>
 
 #include "core/image.h"
+#include "imaging/orientation.h"
 
 namespace tessera {
-
-// True for orientations 5..8, whose displayed width is the stored height.
-bool OrientationSwapsAxes(int orientation);
 
 // The rectangle of a stored image that holds `displayed`, a rectangle of the displayed image
 // (displayed_width x displayed_height, inside it).
 Rect StoredRectForDisplayed(int orientation, const Rect& displayed, int64_t displayed_width,
                             int64_t displayed_height);
-
-// `stored` (the pixels of StoredRectForDisplayed(...)) in displayed orientation: its size is
-// stored's with width and height swapped for orientations 5..8.
-Image OrientImage(int orientation, const Image& stored);
 
 }  // namespace tessera

@@ -1,5 +1,8 @@
 #include "source/vips_source.h"
 
+#include "imaging/orientation.h"
+#include "imaging/vips_glue.h"
+
 #include <vips/vips.h>
 
 #include <algorithm>
@@ -12,45 +15,9 @@
 namespace tessera {
 namespace {
 
-// ---- libvips plumbing ----------------------------------------------------------------------
+// ---- libvips plumbing (imaging/vips_glue.h) --------------------------------------------------
 
-// Initializes libvips once per process (a function-local static: thread-safe, computed once,
-// never changed afterwards). libvips' operation cache is switched off: Tessera caches tiles
-// itself, and cached pipeline stages (sequential, linecache) would keep every decoded file's
-// decoder state and line buffers alive.
-const Status& InitVips() {
-  static const Status status = [] {
-    if (VIPS_INIT("tessera") == 0) {
-      vips_cache_set_max(0);
-      return Status::Ok();
-    }
-    char* e = vips_error_buffer_copy();
-    Status s = InternalError(std::string("libvips failed to initialize: ") + (e ? e : ""));
-    g_free(e);
-    return s;
-  }();
-  return status;
-}
-
-// libvips keeps one error buffer per process: take (copy and clear) it right after the failing
-// call, so that the message belongs to that call as far as libvips allows.
-std::string TakeVipsError() {
-  char* e = vips_error_buffer_copy();
-  std::string s = e ? e : "";
-  g_free(e);
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  for (char& c : s) {
-    if (c == '\n') c = ';';
-  }
-  return s.empty() ? "unknown libvips error" : s;
-}
-
-struct GObjectUnref {
-  void operator()(gpointer p) const {
-    if (p) g_object_unref(p);
-  }
-};
-using ImagePtr = std::unique_ptr<VipsImage, GObjectUnref>;
+using ImagePtr = VipsImagePtr;
 using RegionPtr = std::unique_ptr<VipsRegion, GObjectUnref>;
 
 struct LoaderInfo {
@@ -131,29 +98,6 @@ class FileSource {
   Status error_;
 };
 
-StatusOr<PixelType> PixelTypeOf(VipsBandFormat format) {
-  switch (format) {
-    case VIPS_FORMAT_UCHAR:
-      return PixelType::kU8;
-    case VIPS_FORMAT_CHAR:
-      return PixelType::kI8;
-    case VIPS_FORMAT_USHORT:
-      return PixelType::kU16;
-    case VIPS_FORMAT_SHORT:
-      return PixelType::kI16;
-    case VIPS_FORMAT_UINT:
-      return PixelType::kU32;
-    case VIPS_FORMAT_INT:
-      return PixelType::kI32;
-    case VIPS_FORMAT_FLOAT:
-      return PixelType::kF32;
-    case VIPS_FORMAT_DOUBLE:
-      return PixelType::kF64;
-    default:
-      return UnsupportedError("complex-valued pixels are not supported");
-  }
-}
-
 // Replaces *image with op's output, or returns the libvips error.
 template <typename Op>
 Status Apply(ImagePtr* image, const std::string& what, Op op) {
@@ -164,56 +108,6 @@ Status Apply(ImagePtr* image, const std::string& what, Op op) {
 }
 
 // ---- orientation (TIFF Orientation tag values 1..8) ----------------------------------------
-
-// The displayed image for a stored image with TIFF orientation `orientation`: 2 mirror, 3
-// rotate 180, 4 flip, 5 transpose, 6 rotate 90 clockwise, 7 transverse, 8 rotate 90
-// counter-clockwise.
-Image Orient(Image in, int orientation) {
-  if (orientation < 2 || orientation > 8) return in;
-  const int w = in.width();
-  const int h = in.height();
-  const bool swap = orientation >= 5;
-  Image out(swap ? h : w, swap ? w : h, in.bands(), in.type());
-  const size_t px = in.pixel_bytes();
-  for (int oy = 0; oy < out.height(); ++oy) {
-    uint8_t* dst = out.row(oy);
-    for (int ox = 0; ox < out.width(); ++ox) {
-      int ix = ox;
-      int iy = oy;
-      switch (orientation) {
-        case 2:
-          ix = w - 1 - ox;
-          break;
-        case 3:
-          ix = w - 1 - ox;
-          iy = h - 1 - oy;
-          break;
-        case 4:
-          iy = h - 1 - oy;
-          break;
-        case 5:
-          ix = oy;
-          iy = ox;
-          break;
-        case 6:
-          ix = oy;
-          iy = h - 1 - ox;
-          break;
-        case 7:
-          ix = w - 1 - oy;
-          iy = h - 1 - ox;
-          break;
-        case 8:
-          ix = w - 1 - oy;
-          iy = ox;
-          break;
-      }
-      std::memcpy(dst + static_cast<size_t>(ox) * px, in.row(iy) + static_cast<size_t>(ix) * px,
-                  px);
-    }
-  }
-  return out;
-}
 
 // ---- the source ----------------------------------------------------------------------------
 
@@ -321,7 +215,7 @@ StatusOr<std::unique_ptr<TileSource>> OpenVips(const std::string& path,
     }));
   }
 
-  auto type = PixelTypeOf(vips_image_get_format(image.get()));
+  auto type = PixelTypeOfVips(vips_image_get_format(image.get()));
   if (!type.ok()) return type.status().WithContext(path);
   const int bands = vips_image_get_bands(image.get());
   const uint64_t decoded_bytes =
@@ -347,7 +241,7 @@ StatusOr<std::unique_ptr<TileSource>> OpenVips(const std::string& path,
   if (!copied.ok()) return DataLossError(path + ": " + loader + ": " + copied.message());
   image.reset();
 
-  pixels = Orient(std::move(pixels), orientation);
+  if (orientation >= 2 && orientation <= 8) pixels = OrientImage(orientation, pixels);
 
   SourceMetadata meta;
   meta.size_x = pixels.width();

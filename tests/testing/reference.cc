@@ -147,6 +147,25 @@ StatusOr<Image> VipsDecode(const std::string& bytes) {
   return ToImage(img.get());
 }
 
+std::string VipsEncode(const Image& img, const std::string& suffix, std::string* error) {
+  InitVips();
+  VipsPtr v(FromImage(img));
+  if (!v) return "";
+  if (img.type() == PixelType::kU16) {  // or vips saves 8 bits
+    v->Type = img.bands() >= 3 ? VIPS_INTERPRETATION_RGB16 : VIPS_INTERPRETATION_GREY16;
+  }
+  void* buf = nullptr;
+  size_t len = 0;
+  if (vips_image_write_to_buffer(v.get(), suffix.c_str(), &buf, &len, nullptr) != 0) {
+    if (error) *error = vips_error_buffer();
+    vips_error_clear();
+    return "";
+  }
+  std::string out(static_cast<const char*>(buf), len);
+  g_free(buf);
+  return out;
+}
+
 StatusOr<Image> VipsShrink(const Image& img, double hshrink, double vshrink) {
   InitVips();
   VipsPtr in(FromImage(img));

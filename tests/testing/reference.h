@@ -15,6 +15,9 @@ StatusOr<Image> VipsLoad(const std::string& path, int page = -1, bool autorotate
                          int subifd = -1);
 // Loads an image file held in memory (JPEG/PNG/WebP/TIFF bytes).
 StatusOr<Image> VipsDecode(const std::string& bytes);
+// Encodes with libvips' own savers: `suffix` is a vips save string such as ".png[palette]".
+// uint16 images are saved as 16-bit. "" on failure (with the libvips message in *error).
+std::string VipsEncode(const Image& img, const std::string& suffix, std::string* error = nullptr);
 // Shrinks `img` by integer factors with a box filter (libvips shrink).
 StatusOr<Image> VipsShrink(const Image& img, double hshrink, double vshrink);
 // Resizes so the result fits (w, h) exactly, Lanczos.
