@@ -86,10 +86,20 @@ StatusOr<SourcePtr> TileService::GetStyledSource(const SourceRef& ref, const std
       });
 }
 
+namespace {
+
+// Stored bytes can be the answer only when nothing is asked of the pixels: no style and the
+// default edge. (The encoding must match too; that is a property of the stored tile.)
+bool MayPassThrough(const TileRequest& r) {
+  return r.style.empty() && r.edge.mode == EdgeOptions::Mode::kNone;
+}
+
+}  // namespace
+
 TileValuePtr TileService::TryCached(const TileRequest& r) {
   // A request that may pass through looks at the unstyled tile first: when it is stored in
   // the wanted encoding it is the answer, and no second entry holds the same bytes.
-  if (r.style.empty() && r.edge.mode == EdgeOptions::Mode::kNone) {
+  if (MayPassThrough(r)) {
     TileValuePtr u = tiles_.Get(UnstyledTileKey(r.source.key, r.frame, r.level, r.x, r.y));
     if (u && u->encoding == r.encode.encoding) {
       passthrough_.fetch_add(1, std::memory_order_relaxed);
@@ -100,7 +110,7 @@ TileValuePtr TileService::TryCached(const TileRequest& r) {
 }
 
 std::optional<StatusOr<TileValuePtr>> TileService::TryServeInline(const TileRequest& r) {
-  if (!r.style.empty() || r.edge.mode != EdgeOptions::Mode::kNone) return std::nullopt;
+  if (!MayPassThrough(r)) return std::nullopt;  // decoding belongs on a worker
   SourcePtr source = sources_.Peek(r.source.key);
   if (!source) return std::nullopt;  // opening belongs on a worker
   if (Status range = CheckTileInRange(*source, r.frame, r.level, r.x, r.y); !range.ok()) {
@@ -108,7 +118,8 @@ std::optional<StatusOr<TileValuePtr>> TileService::TryServeInline(const TileRequ
   }
   if (!source->HasLevel(r.frame, r.level)) return std::nullopt;
   const std::string key = UnstyledTileKey(r.source.key, r.frame, r.level, r.x, r.y);
-  // A worker already producing this tile will answer; do not race it.
+  // A worker already producing this tile will answer; do not race it. (Two HTTP threads may
+  // still both read one tile here; that costs a duplicate read of stored bytes, no decode.)
   if (unstyled_flight_.InFlight(key)) return std::nullopt;
   StatusOr<std::optional<RawTile>> raw = source->ReadRawTileNoWait(r.frame, r.level, r.x, r.y);
   if (!raw.ok()) {
@@ -153,8 +164,7 @@ StatusOr<TileValuePtr> TileService::ProduceTile(const TileRequest& r, const std:
                       GetUnstyledTile(source, r.source, r.frame, r.level, r.x, r.y));
 
   // Passthrough: no style, no edge change, and the stored bytes are already the encoding.
-  if (r.style.empty() && r.edge.mode == EdgeOptions::Mode::kNone &&
-      unstyled->encoding == r.encode.encoding) {
+  if (MayPassThrough(r) && unstyled->encoding == r.encode.encoding) {
     passthrough_.fetch_add(1, std::memory_order_relaxed);
     return unstyled;
   }
