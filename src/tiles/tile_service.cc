@@ -24,7 +24,7 @@ Status CheckTileInRange(const TileSource& source, int frame, int level, int64_t 
   return Status::Ok();
 }
 
-OutputSize CalculateOutputSize(std::optional<int> width, std::optional<int> height,
+OutputSize CalculateOutputSize(std::optional<double> width, std::optional<double> height,
                                int64_t region_width, int64_t region_height) {
   if (region_width <= 0 || region_height <= 0) return {};
   double w = width.value_or(0);
@@ -62,6 +62,17 @@ std::vector<double> ColorSamples(const Rgba& color, int bands, PixelType type) {
     for (double& s : v) s /= 255.0;
   }
   return v;
+}
+
+Image Letterbox(Image img, int width, int height, const Rgba& fill, bool corner) {
+  if (img.width() >= width && img.height() >= height) return img;
+  Image boxed(std::max(width, img.width()), std::max(height, img.height()), img.bands(),
+              img.type());
+  boxed.Fill(Rect{0, 0, boxed.width(), boxed.height()},
+             ColorSamples(fill, boxed.bands(), boxed.type()));
+  boxed.Paste(img, corner ? 0 : (boxed.width() - img.width()) / 2,
+              corner ? 0 : (boxed.height() - img.height()) / 2);
+  return boxed;
 }
 
 StatusOr<SourcePtr> TileService::GetSource(const SourceRef& ref) {
@@ -261,6 +272,27 @@ StatusOr<Image> TileService::Synthesize(const SourcePtr& source, const SourceRef
   return Downsample2x(canvas, valid_w, valid_h);
 }
 
+StatusOr<Image> TileService::ReadRegion(const SourcePtr& source, const SourceRef& ref, int frame,
+                                        const RegionPlan& plan,
+                                        std::optional<ResampleFilter> filter) {
+  const SourceMetadata& m = source->metadata();
+  if (frame < 0 || frame >= m.frame_count) return OutOfRangeError("Frame does not exist");
+  if (plan.empty) return Image(0, 0, m.band_count, m.dtype);
+  const uint64_t out_pixels = static_cast<uint64_t>(plan.out_width) * plan.out_height;
+  const uint64_t read_pixels = static_cast<uint64_t>(plan.rect.width) * plan.rect.height;
+  // Reading is allowed up to 4x the output budget (a level at most 2x larger per side).
+  if (out_pixels > options_.max_output_pixels || read_pixels > 4 * options_.max_output_pixels) {
+    return InvalidArgumentError("Requested region is too large: the limit is " +
+                                std::to_string(options_.max_output_pixels) + " output pixels");
+  }
+  TS_ASSIGN_OR_RETURN(Image img, ReadLevelRegion(source, ref, frame, plan.level, plan.rect));
+  if (img.width() == plan.out_width && img.height() == plan.out_height) return img;
+  const bool enlarge = plan.out_width > img.width() || plan.out_height > img.height();
+  const ResampleFilter f =
+      filter.value_or(enlarge ? ResampleFilter::kCubic : ResampleFilter::kLanczos3);
+  return Resize(img, plan.out_width, plan.out_height, f);
+}
+
 StatusOr<Image> TileService::ReadLevelRegion(const SourcePtr& source, const SourceRef& ref,
                                              int frame, int level, const Rect& rect) {
   const SourceMetadata& m = source->metadata();
@@ -309,38 +341,13 @@ StatusOr<TileValuePtr> TileService::ProduceThumbnail(const ThumbnailRequest& r,
   if (!r.style.empty()) return UnsupportedError("styles are not supported by this server yet");
   const SourceMetadata& m = source->metadata();
   if (r.frame < 0 || r.frame >= m.frame_count) return OutOfRangeError("Frame does not exist");
-  OutputSize out = CalculateOutputSize(want_w, want_h, m.size_x, m.size_y);
-  const uint64_t out_pixels = static_cast<uint64_t>(std::max(out.width, want_w.value_or(0))) *
-                              std::max(out.height, want_h.value_or(0));
-  if (out_pixels > options_.max_output_pixels) {
-    return InvalidArgumentError("Requested thumbnail is too large: the limit is " +
-                                std::to_string(options_.max_output_pixels) + " pixels");
-  }
-  // The lowest-resolution level at least as large as the output.
-  int level = m.levels - 1;
-  for (int z = 0; z < m.levels; ++z) {
-    LevelSize s = source->GetLevelSize(z);
-    if (s.width >= out.width && s.height >= out.height) {
-      level = z;
-      break;
-    }
-  }
-  LevelSize size = source->GetLevelSize(level);
-  TS_ASSIGN_OR_RETURN(Image img, ReadLevelRegion(source, r.source, r.frame, level,
-                                                 Rect{0, 0, size.width, size.height}));
-  if (img.width() != out.width || img.height() != out.height) {
-    TS_ASSIGN_OR_RETURN(img, Resize(img, out.width, out.height, ResampleFilter::kLanczos3));
-  }
-  if (r.fill && r.width && r.height && (img.width() < *r.width || img.height() < *r.height)) {
-    Image boxed(std::max(*r.width, img.width()), std::max(*r.height, img.height()), img.bands(),
-                img.type());
-    boxed.Fill(Rect{0, 0, boxed.width(), boxed.height()},
-               ColorSamples(*r.fill, boxed.bands(), boxed.type()));
-    const int64_t ox = r.fill_corner ? 0 : (boxed.width() - img.width()) / 2;
-    const int64_t oy = r.fill_corner ? 0 : (boxed.height() - img.height()) / 2;
-    boxed.Paste(img, ox, oy);
-    img = std::move(boxed);
-  }
+  RegionSpec spec;
+  if (want_w) spec.max_width = *want_w;
+  if (want_h) spec.max_height = *want_h;
+  TS_ASSIGN_OR_RETURN(RegionPlan plan, PlanRegion(*source, spec));
+  TS_ASSIGN_OR_RETURN(Image img, ReadRegion(source, r.source, r.frame, plan, std::nullopt));
+  if (r.fill && r.width && r.height)
+    img = Letterbox(std::move(img), *r.width, *r.height, *r.fill, r.fill_corner);
   TS_ASSIGN_OR_RETURN(Bytes bytes, Encode(img, r.encode));
   encodes_.fetch_add(1, std::memory_order_relaxed);
   thumbnails_.fetch_add(1, std::memory_order_relaxed);

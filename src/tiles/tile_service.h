@@ -25,7 +25,9 @@
 #include "cache/single_flight.h"
 #include "cache/source_cache.h"
 #include "cache/tile_cache.h"
+#include "imaging/resample.h"
 #include "source/registry.h"
+#include "tiles/region.h"
 #include "tiles/tile_request.h"
 
 namespace tessera {
@@ -76,6 +78,13 @@ class TileService {
   // An encoded thumbnail of the whole image (large_image's getThumbnail).
   StatusOr<TileValuePtr> GetThumbnail(const ThumbnailRequest& request);
 
+  // Pixels of a planned region (tiles/region.h): read from plan.level through the tile cache,
+  // resized to the output size with `filter`, or like large_image when unset (bicubic when
+  // enlarging, Lanczos when reducing). An empty plan gives an empty image. Refuses outputs and
+  // reads above the pixel budget (max_output_pixels).
+  StatusOr<Image> ReadRegion(const SourcePtr& source, const SourceRef& ref, int frame,
+                             const RegionPlan& plan, std::optional<ResampleFilter> filter);
+
   // Pixels of `rect` (level coordinates) of one level, assembled from unstyled tiles.
   StatusOr<Image> ReadLevelRegion(const SourcePtr& source, const SourceRef& ref, int frame,
                                   int level, const Rect& rect);
@@ -114,11 +123,15 @@ struct OutputSize {
   int width = 0;
   int height = 0;
 };
-OutputSize CalculateOutputSize(std::optional<int> width, std::optional<int> height,
+OutputSize CalculateOutputSize(std::optional<double> width, std::optional<double> height,
                                int64_t region_width, int64_t region_height);
 
 // Per-band sample values for a colour on an image of `bands` bands of `type` (grey images get
 // the colour's luminance, like PIL's "L" conversion).
 std::vector<double> ColorSamples(const Rgba& color, int bands, PixelType type);
+
+// large_image's _letterboxImage: `img` centred (or at the top-left corner) on a width x height
+// canvas of `fill`; unchanged when it already covers that size.
+Image Letterbox(Image img, int width, int height, const Rgba& fill, bool corner);
 
 }  // namespace tessera
