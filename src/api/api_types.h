@@ -42,6 +42,10 @@ struct ApiResponse {
   int status = 200;
   std::string content_type = "application/json";
   BytesPtr body;  // may be null for an empty body
+  // A body streamed from this file instead of `body` (outputs too large to hold in memory, such
+  // as tiled TIFF regions); the server deletes the file after sending when remove_body_file.
+  std::string body_file;
+  bool remove_body_file = false;
   std::vector<std::pair<std::string, std::string>> headers;
 
   static ApiResponse Json(const nlohmann::ordered_json& j, int status = 200);

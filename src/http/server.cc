@@ -5,6 +5,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <condition_variable>
+#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -59,6 +60,8 @@ class Session : public std::enable_shared_from_this<Session> {
         router_(router),
         pool_(pool),
         counters_(counters) {}
+
+  ~Session() { RemoveBodyFile(); }  // a connection that died before sending its file
 
   void Run() {
     net::dispatch(stream_.get_executor(),
@@ -142,6 +145,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(ApiResponse resp) {
     current_ = std::move(resp);
+    if (!current_.body_file.empty()) return WriteFile();
     response_.emplace();
     auto& res = *response_;
     res.version(11);
@@ -165,7 +169,43 @@ class Session : public std::enable_shared_from_this<Session> {
                       beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
   }
 
+  // A response whose body streams from a file (Beast's file_body reads it in chunks).
+  void WriteFile() {
+    beast::error_code ec;
+    http::file_body::value_type file;
+    file.open(current_.body_file.c_str(), beast::file_mode::scan, ec);
+    if (ec) {
+      RemoveBodyFile();
+      return Write(ApiResponse::Error(InternalError("cannot read the response file: " +
+                                                    ec.message())));
+    }
+    file_response_.emplace();
+    auto& res = *file_response_;
+    res.version(11);
+    res.result(static_cast<http::status>(current_.status));
+    res.set(http::field::server, "tessera");
+    res.set(http::field::access_control_allow_origin, "*");
+    res.set(http::field::access_control_expose_headers, "ETag, Content-Disposition");
+    if (!current_.content_type.empty()) res.set(http::field::content_type, current_.content_type);
+    for (const auto& [k, v] : current_.headers) res.set(k, v);
+    res.keep_alive(keep_alive_);
+    const uint64_t size = file.size();
+    if (!head_) res.body() = std::move(file);
+    res.set(http::field::content_length, std::to_string(size));
+    stream_.expires_after(options_.idle_timeout);
+    http::async_write(stream_, res,
+                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+  }
+
+  void RemoveBodyFile() {
+    if (current_.remove_body_file && !current_.body_file.empty()) {
+      std::remove(current_.body_file.c_str());
+    }
+  }
+
   void OnWrite(beast::error_code ec, std::size_t) {
+    RemoveBodyFile();
+    file_response_.reset();
     response_.reset();
     current_ = ApiResponse();
     if (ec) return Close();
@@ -187,6 +227,7 @@ class Session : public std::enable_shared_from_this<Session> {
   Counters& counters_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::optional<http::response<http::span_body<const char>>> response_;
+  std::optional<http::response<http::file_body>> file_response_;
   ApiResponse current_;
   bool keep_alive_ = true;
   bool head_ = false;
