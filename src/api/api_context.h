@@ -24,6 +24,8 @@ struct ApiContext {
   const FileSystem* fs = &FileSystem::Posix();
   const Clock* clock = &Clock::Real();
   int64_t start_nanos = 0;
+  // Where handlers write temporary outputs (streamed responses); emptied at start-up.
+  std::string temp_dir = "/tmp";
   // A file's stat is trusted this long before it is checked again (Config).
   int64_t file_check_interval_nanos = 1'000'000'000;
   std::string version = "0.1.0";

@@ -20,6 +20,11 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
                             ec.message());
   }
   TS_ASSIGN_OR_RETURN(app->store_, OpenSqliteStore(DatabasePath(config.data_dir)));
+  // Temporary outputs of a previous run are garbage now.
+  const std::string temp_dir = config.data_dir + "/tmp";
+  std::filesystem::remove_all(temp_dir, ec);
+  std::filesystem::create_directories(temp_dir, ec);
+  if (ec) return UnavailableError("cannot create " + temp_dir + ": " + ec.message());
   app->registry_ = FormatRegistry::Default();
   app->tile_cache_ = std::make_unique<MemoryTileCache>(config.tile_cache_bytes);
   SourceCacheLimits limits;
@@ -37,6 +42,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->context_.source_cache = app->source_cache_.get();
   app->context_.registry = &app->registry_;
   app->context_.start_nanos = Clock::Real().NowNanos();
+  app->context_.temp_dir = temp_dir;
   app->context_.file_check_interval_nanos = int64_t{config.file_check_interval_ms} * 1'000'000;
   app->router_ = BuildRouter(app->context_, &app->handlers_);
 
