@@ -4,7 +4,7 @@
 
 #include <string>
 
-#include "api/tiles_api.h"
+#include "api/responses.h"
 #include "tiles/tile_request.h"
 
 namespace tessera {

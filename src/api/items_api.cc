@@ -2,7 +2,13 @@
 
 #include <ctime>
 
+#include "api/admin_api.h"
+#include "api/dzi_api.h"
+#include "api/frames_api.h"
+#include "api/iiif_api.h"
+#include "api/images_api.h"
 #include "api/params.h"
+#include "api/region_api.h"
 #include "api/tiles_api.h"
 
 namespace tessera {
@@ -78,12 +84,21 @@ void ItemsApi::Register(Router& router) {
 
 Router BuildRouter(const ApiContext& ctx, std::vector<std::shared_ptr<void>>* keep_alive) {
   Router router;
-  auto tiles = std::make_shared<TilesApi>(ctx);
-  auto items = std::make_shared<ItemsApi>(ctx);
-  tiles->Register(router);
-  items->Register(router);
-  keep_alive->push_back(tiles);
-  keep_alive->push_back(items);
+  auto resolver = std::make_shared<ItemResolver>(ctx);
+  keep_alive->push_back(resolver);
+  auto add = [&](auto api) {
+    api->Register(router);
+    keep_alive->push_back(api);
+  };
+  // Specific routes before the generic /item/{id} ones.
+  add(std::make_shared<TilesApi>(ctx, *resolver));
+  add(std::make_shared<RegionApi>(ctx, *resolver));
+  add(std::make_shared<ImagesApi>(ctx, *resolver));
+  add(std::make_shared<FramesApi>(ctx, *resolver));
+  add(std::make_shared<DziApi>(ctx, *resolver));
+  add(std::make_shared<IiifApi>(ctx, *resolver));
+  add(std::make_shared<AdminApi>(ctx, *resolver));
+  add(std::make_shared<ItemsApi>(ctx));
   return router;
 }
 

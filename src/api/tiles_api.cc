@@ -1,81 +1,18 @@
 #include "api/tiles_api.h"
 
 #include "api/params.h"
+#include "api/region_params.h"
+#include "api/responses.h"
 #include "core/strings.h"
 #include "tiles/metadata_json.h"
 
 namespace tessera {
 
-std::string ETagFor(std::string_view key) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a 64
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  uint64_t h2 = h ^ (key.size() * 0x9E3779B97F4A7C15ULL);
-  h2 *= 1099511628211ULL;
-  uint8_t bytes[16];
-  for (int i = 0; i < 8; ++i) {
-    bytes[i] = static_cast<uint8_t>(h >> (56 - 8 * i));
-    bytes[8 + i] = static_cast<uint8_t>(h2 >> (56 - 8 * i));
-  }
-  std::string etag = "\"";
-  etag += HexEncode(bytes, sizeof(bytes));
-  etag += '"';
-  return etag;
-}
-
-bool NotModified(const ApiRequest& r, const std::string& etag) {
-  const std::string* inm = r.Header("if-none-match");
-  if (!inm) return false;
-  for (auto part : Split(*inm, ',')) {
-    std::string_view t = Trim(part);
-    if (t.rfind("W/", 0) == 0) t.remove_prefix(2);
-    if (t == etag || t == "*") return true;
-  }
-  return false;
-}
-
 namespace {
-
-void AddCachingHeaders(ApiResponse& resp, const std::string& etag) {
-  resp.headers.emplace_back("ETag", etag);
-  resp.headers.emplace_back("Cache-Control", "public, max-age=3600");
-}
 
 ApiResponse ErrorResponse(const Status& s) { return ApiResponse::Error(s); }
 
-// Runs `fn` and turns a failed Status into Girder's error response.
-template <typename F>
-ApiResponse Guard(F&& fn) {
-  StatusOr<ApiResponse> r = fn();
-  return r.ok() ? std::move(r).value() : ErrorResponse(r.status());
-}
-
-StatusOr<int64_t> PathInt(const ApiRequest& r, const std::string& name) {
-  auto v = ParseInt(r.PathParam(name));
-  if (!v || *v < 0) {
-    return InvalidArgumentError("x, y, z and frame must be non-negative integers (" + name +
-                                " is '" + r.PathParam(name) + "')");
-  }
-  return *v;
-}
-
 }  // namespace
-
-ApiResponse ImageResponse(const TileValuePtr& value, const std::string& etag) {
-  ApiResponse resp = ApiResponse::Content(BytesOf(value), std::string(MimeType(*value->encoding)));
-  AddCachingHeaders(resp, etag);
-  return resp;
-}
-
-ApiResponse NotModifiedResponse(const std::string& etag) {
-  ApiResponse resp;
-  resp.status = 304;
-  resp.content_type.clear();
-  AddCachingHeaders(resp, etag);
-  return resp;
-}
 
 void TilesApi::Register(Router& router) {
   router.Add("GET", "/api/v1/item/{id}/tiles", [this](ApiRequest& r) { return Metadata(r); });
@@ -144,9 +81,11 @@ HandlerResult TilesApi::Tile(ApiRequest& r, bool with_frame) {
 }
 
 HandlerResult TilesApi::Thumbnail(ApiRequest& r) {
+  std::string item_name = "test";
   auto build = [&]() -> StatusOr<ThumbnailRequest> {
     ThumbnailRequest t;
     TS_ASSIGN_OR_RETURN(ResolvedItem item, resolver_.Resolve(r.PathParam("id"), r));
+    if (item.item) item_name = item.item->name;
     t.source = std::move(item.source);
     TS_ASSIGN_OR_RETURN(auto w, IntParam(r, "width", -(int64_t{1} << 31), int64_t{1} << 31));
     TS_ASSIGN_OR_RETURN(auto h, IntParam(r, "height", -(int64_t{1} << 31), int64_t{1} << 31));
@@ -155,28 +94,31 @@ HandlerResult TilesApi::Thumbnail(ApiRequest& r) {
     TS_ASSIGN_OR_RETURN(t.frame, FrameParam(r));
     TS_ASSIGN_OR_RETURN(t.encode, EncodeParams(r, Encoding::kJpeg));
     TS_ASSIGN_OR_RETURN(t.style, StyleParam(r));
-    if (const std::string* fill = r.Query("fill"); fill && !Trim(*fill).empty()) {
-      std::string f(Trim(*fill));
-      if (ToLower(f) != "none") {
-        if (ToLower(f).rfind("corner:", 0) == 0) {
-          t.fill_corner = true;
-          f = f.substr(7);
-        }
-        TS_ASSIGN_OR_RETURN(t.fill, ParseColor(f));
-      }
+    TS_ASSIGN_OR_RETURN(std::optional<Fill> fill, FillParam(r));
+    if (fill) {
+      t.fill = fill->color;
+      t.fill_corner = fill->corner;
     }
     return t;
   };
   auto request = build();
   if (!request.ok()) return ErrorResponse(request.status());
+  // Content-Disposition, checked before any work.
+  ApiResponse headers;
+  Status disposition = ApplyContentDisposition(
+      r, DefaultFilename(item_name, "thumbnail", request->encode.encoding), &headers);
+  if (!disposition.ok()) return ErrorResponse(disposition);
+  auto respond = [headers](const TileValuePtr& v, const std::string& etag) {
+    ApiResponse resp = ImageResponse(v, etag);
+    for (const auto& h : headers.headers) resp.headers.push_back(h);
+    return resp;
+  };
   std::string etag = ETagFor(ThumbnailKey(*request));
   if (NotModified(r, etag)) return NotModifiedResponse(etag);
-  if (TileValuePtr hit = ctx_.tile_cache->Get(ThumbnailKey(*request))) {
-    return ImageResponse(hit, etag);
-  }
-  return Deferred([this, t = std::move(*request), etag]() {
+  if (TileValuePtr hit = ctx_.tile_cache->Get(ThumbnailKey(*request))) return respond(hit, etag);
+  return Deferred([this, t = std::move(*request), etag, respond]() {
     auto v = ctx_.tiles->GetThumbnail(t);
-    return v.ok() ? ImageResponse(*v, etag) : ErrorResponse(v.status());
+    return v.ok() ? respond(*v, etag) : ErrorResponse(v.status());
   });
 }
 

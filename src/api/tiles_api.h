@@ -18,7 +18,7 @@ namespace tessera {
 
 class TilesApi {
  public:
-  explicit TilesApi(const ApiContext& ctx) : ctx_(ctx), resolver_(ctx) {}
+  TilesApi(const ApiContext& ctx, ItemResolver& resolver) : ctx_(ctx), resolver_(resolver) {}
   void Register(Router& router);
 
  private:
@@ -28,15 +28,7 @@ class TilesApi {
   HandlerResult CacheInfo(ApiRequest& r);
 
   const ApiContext& ctx_;
-  ItemResolver resolver_;
+  ItemResolver& resolver_;
 };
-
-// A strong ETag for a cache key (stable across restarts).
-std::string ETagFor(std::string_view key);
-// True when the request's If-None-Match matches `etag`.
-bool NotModified(const ApiRequest& r, const std::string& etag);
-// An image response for an encoded tile value, with caching headers.
-ApiResponse ImageResponse(const TileValuePtr& value, const std::string& etag);
-ApiResponse NotModifiedResponse(const std::string& etag);
 
 }  // namespace tessera

@@ -122,7 +122,8 @@ class Session : public std::enable_shared_from_this<Session> {
       resp.headers.emplace_back("Access-Control-Max-Age", "86400");
       return Write(std::move(resp));
     }
-    if (api.path.rfind("/api/", 0) != 0 && !options_.web_root.empty()) {
+    const bool routed = api.path.rfind("/api/", 0) == 0 || api.path.rfind("/iiif/", 0) == 0;
+    if (!routed && !options_.web_root.empty()) {
       return Write(ServeStaticFile(options_.web_root, api));
     }
     HandlerResult result = router_.Dispatch(api);
@@ -176,8 +177,8 @@ class Session : public std::enable_shared_from_this<Session> {
     file.open(current_.body_file.c_str(), beast::file_mode::scan, ec);
     if (ec) {
       RemoveBodyFile();
-      return Write(ApiResponse::Error(InternalError("cannot read the response file: " +
-                                                    ec.message())));
+      return Write(
+          ApiResponse::Error(InternalError("cannot read the response file: " + ec.message())));
     }
     file_response_.emplace();
     auto& res = *file_response_;

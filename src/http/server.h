@@ -5,7 +5,8 @@
 // error) is written from the I/O thread; Deferred work (open, decode, encode) runs on a bounded
 // worker pool and its response is posted back to the connection, so cache hits never queue
 // behind slow work. When the worker queue is full the request gets 503 with Retry-After.
-// Paths outside /api/ are static files from `web_root` (item list and viewer pages).
+// Paths under /api/ and /iiif/ go to the router; others are static files from `web_root`
+// (item list and viewer pages).
 //
 // Thread-safety: Start/Stop/Wait from the owning thread; everything else runs internally.
 #pragma once

@@ -1,0 +1,20 @@
+// PLACEHOLDER (iiif helper): DeepZoom dzi.dzi and dzi_files
+#pragma once
+
+#include "api/api_context.h"
+#include "api/item_resolver.h"
+#include "api/router.h"
+
+namespace tessera {
+
+class DziApi {
+ public:
+  DziApi(const ApiContext& ctx, ItemResolver& resolver) : ctx_(ctx), resolver_(resolver) {}
+  void Register(Router& router);
+
+ private:
+  const ApiContext& ctx_;
+  ItemResolver& resolver_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,20 @@
+// PLACEHOLDER (frames helper): tile_frames and tile_frames/quad_info
+#pragma once
+
+#include "api/api_context.h"
+#include "api/item_resolver.h"
+#include "api/router.h"
+
+namespace tessera {
+
+class FramesApi {
+ public:
+  FramesApi(const ApiContext& ctx, ItemResolver& resolver) : ctx_(ctx), resolver_(resolver) {}
+  void Register(Router& router);
+
+ private:
+  const ApiContext& ctx_;
+  ItemResolver& resolver_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,2 @@
+// PLACEHOLDER
+#include "api/iiif_params.h"

@@ -1,0 +1,38 @@
+// Response helpers shared by the image endpoints: ETags from cache keys and conditional
+// requests, large_image's caching headers, Content-Disposition, and path integers.
+// Thread-safety: pure functions.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "api/api_types.h"
+#include "cache/tile_value.h"
+#include "imaging/codec.h"
+
+namespace tessera {
+
+// A strong ETag for a cache key (stable across restarts).
+std::string ETagFor(std::string_view key);
+// True when the request's If-None-Match matches `etag`.
+bool NotModified(const ApiRequest& r, const std::string& etag);
+// ETag + `Cache-Control: public, max-age=3600`, as large_image's _handleETag.
+void AddCachingHeaders(ApiResponse& resp, const std::string& etag);
+// An image response for an encoded tile value, with caching headers.
+ApiResponse ImageResponse(const TileValuePtr& value, const std::string& etag);
+ApiResponse NotModifiedResponse(const std::string& etag);
+
+// large_image's suggested file name: the item name without its extension, "-" subname, and
+// the encoding's extension ("slide-thumbnail.jpg").
+std::string DefaultFilename(const std::string& item_name, const std::string& subname,
+                            Encoding encoding);
+
+// large_image's contentDisposition (inline | attachment) and contentDispositionFilename
+// (default `default_filename`): adds the Content-Disposition header; 400 for other values.
+Status ApplyContentDisposition(const ApiRequest& r, const std::string& default_filename,
+                               ApiResponse* resp);
+
+// A non-negative integer path parameter (x, y, z, frame...); 400 otherwise.
+StatusOr<int64_t> PathInt(const ApiRequest& r, const std::string& name);
+
+}  // namespace tessera

@@ -1,0 +1,2 @@
+// PLACEHOLDER
+#include "imaging/transform.h"

@@ -1,0 +1,2 @@
+// PLACEHOLDER
+#include "tiles/tiled_tiff_writer.h"
