@@ -91,6 +91,9 @@ class TileService {
 
   TileServiceStats Stats() const;
 
+  // The largest output (and a quarter of the largest read) ReadRegion accepts, in pixels.
+  uint64_t max_output_pixels() const { return options_.max_output_pixels; }
+
  private:
   StatusOr<SourcePtr> GetStyledSource(const SourceRef& ref, const std::string& style,
                                       const EncodeOptions& encode);
