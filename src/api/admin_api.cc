@@ -1,11 +1,179 @@
-// PLACEHOLDER (frames helper)
 #include "api/admin_api.h"
 
-namespace tessera {
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
 
-void AdminApi::Register(Router&) {
-  (void)ctx_;
+#include "source/vips_source.h"
+
+namespace tessera {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+// large_image's SourcePriority (lower is preferred).
+enum Priority {
+  kPreferred = 1,
+  kHigh = 3,
+  kMedium = 4,
+  kLow = 5,
+  kImplicit = 8,
+  kFallback = 11,
+  kManual = 12,
+};
+
+// What each reader claims. Tessera chooses by content, not by name (source/registry.h): a file
+// with TIFF magic goes to the libtiff reader, unless OpenSlide recognizes a vendor format other
+// than Aperio or generic TIFF (then OpenSlide first, libtiff as the fallback); other files go
+// to libvips when one of its trusted loaders reads them. The numbers say the same in
+// large_image's terms, for the names those files usually carry.
+Json FormatJson(const std::string& name) {
+  Json ext, mime;
+  if (name == "tiff") {
+    ext = {{"default", kHigh},   {"tif", kPreferred},   {"tiff", kPreferred},
+           {"ptif", kPreferred}, {"ptiff", kPreferred}, {"qptiff", kPreferred},
+           {"svs", kPreferred},  {"ndpi", kLow},        {"scn", kLow},
+           {"bif", kLow}};
+    mime = {{"default", kFallback},
+            {"image/tiff", kPreferred},
+            {"image/x-tiff", kPreferred},
+            {"image/x-ptif", kPreferred}};
+  } else if (name == "openslide") {
+    ext = {{"default", kMedium}, {"bif", kPreferred}, {"mrxs", kPreferred},
+           {"ndpi", kPreferred}, {"scn", kPreferred}, {"svslide", kPreferred},
+           {"vms", kPreferred},  {"vmu", kPreferred}, {"svs", kLow},
+           {"tif", kLow},        {"tiff", kLow}};
+    mime = {{"default", kFallback},
+            {"image/mirax", kPreferred},
+            {"image/tiff", kLow},
+            {"image/x-tiff", kLow}};
+  } else if (name == "vips") {
+    ext = {{"default", kImplicit}, {"jpg", kPreferred},  {"jpeg", kPreferred}, {"jpe", kPreferred},
+           {"png", kPreferred},    {"webp", kPreferred}, {"gif", kPreferred}};
+    mime = {{"default", kFallback},
+            {"image/jpeg", kPreferred},
+            {"image/png", kPreferred},
+            {"image/webp", kPreferred},
+            {"image/gif", kPreferred}};
+  } else if (name == "test") {
+    ext = {{"default", kManual}};
+    mime = {{"default", kFallback}};
+  } else {
+    ext = {{"default", kFallback}};
+    mime = {{"default", kFallback}};
+  }
+  return Json{{"extensions", ext}, {"mimeTypes", mime}};
+}
+
+}  // namespace
+
+nlohmann::ordered_json CacheInfoJson(const ApiContext& ctx) {
+  const TileCacheStats t = ctx.tile_cache->Stats();
+  const SourceCacheStats s = ctx.source_cache->Stats();
+  const TileServiceStats w = ctx.tiles->Stats();
+  Json j;
+  j["tilesource"] = {{"maxsize", s.limits.max_sources},
+                     {"used", s.items},
+                     {"derived", s.derived_items},
+                     {"memoryBytes", s.memory_bytes},
+                     {"maxMemoryBytes", s.limits.max_memory_bytes},
+                     {"openFiles", s.open_files},
+                     {"maxOpenFiles", s.limits.max_open_files},
+                     {"hits", s.hits},
+                     {"misses", s.misses},
+                     {"opens", s.opens},
+                     {"openFailures", s.open_failures},
+                     {"openWaits", s.open_waits},
+                     {"evictions", s.evictions}};
+  j["tileCache"] = {{"maxsize", t.capacity_bytes},
+                    {"used", t.used_bytes},
+                    {"items", t.items},
+                    {"hits", t.hits},
+                    {"misses", t.misses},
+                    {"inserts", t.inserts},
+                    {"evictions", t.evictions},
+                    {"rejected", t.rejected}};
+  j["tiles"] = {{"tileReads", w.tile_reads},  {"rawReads", w.raw_reads},
+                {"decodes", w.decodes},       {"synthesized", w.synthesized},
+                {"encodes", w.encodes},       {"passthrough", w.passthrough},
+                {"thumbnails", w.thumbnails}, {"singleFlightWaits", w.flight_waits}};
+  return j;
+}
+
+std::string IsoUtcTime(std::chrono::system_clock::time_point t) {
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  int64_t seconds = micros / 1'000'000;
+  int64_t fraction = micros % 1'000'000;
+  if (fraction < 0) {
+    fraction += 1'000'000;
+    --seconds;
+  }
+  const std::time_t tt = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char date[40];
+  std::strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
+  char out[64];
+  std::snprintf(out, sizeof(out), "%s.%06lld+00:00", date, static_cast<long long>(fraction));
+  return out;
+}
+
+nlohmann::ordered_json SourcesJson(const std::vector<std::string>& formats,
+                                   const std::string& version) {
+  std::vector<std::string> names = formats;
+  if (std::find(names.begin(), names.end(), "test") == names.end()) names.push_back("test");
+  Json j = Json::object();
+  for (const std::string& name : names) {
+    Json entry = FormatJson(name);
+    entry["version"] = version;
+    j[name] = std::move(entry);
+  }
+  return j;
+}
+
+nlohmann::ordered_json SettingsJson() {
+  Json j;
+  // `tessera import` marks every file it can read as a large image.
+  j["large_image.auto_set"] = true;
+  j["large_image.default_viewer"] = nullptr;
+  // No ICC profiles are applied (docs/api.md): stored JPEG tiles pass through.
+  j["large_image.icc_correction"] = false;
+  // Untiled images are decoded whole up to this many pixels on a side (source/vips_source.h).
+  j["large_image.max_small_image_size"] =
+      std::llround(std::sqrt(static_cast<double>(kMaxFlatImagePixels)));
+  // Thumbnails and associated images live in the tile cache, never as files.
+  j["large_image.max_thumbnail_files"] = 0;
+  j["large_image.merge_dicom"] = false;
+  j["large_image.show_thumbnails"] = true;
+  j["large_image.show_viewer"] = true;
+  return j;
+}
+
+void AdminApi::Register(Router& router) {
   (void)resolver_;
+  router.Add("PUT", "/api/v1/large_image/cache/clear",
+             [this](ApiRequest& r) { return ClearCaches(r); });
+  router.Add("GET", "/api/v1/large_image/sources", [this](ApiRequest&) -> HandlerResult {
+    return ApiResponse::Json(SourcesJson(ctx_.registry->names(), ctx_.version));
+  });
+  router.Add("GET", "/api/v1/large_image/settings",
+             [](ApiRequest&) -> HandlerResult { return ApiResponse::Json(SettingsJson()); });
+}
+
+HandlerResult AdminApi::ClearCaches(ApiRequest&) {
+  // Releasing a large cache frees a lot of memory: a worker does it, not an HTTP thread.
+  return Deferred([this]() {
+    Json j;
+    Json before = CacheInfoJson(ctx_);
+    ctx_.tile_cache->Clear();
+    ctx_.source_cache->Clear();
+    j["cacheCleared"] = IsoUtcTime(std::chrono::system_clock::now());
+    j["before"] = std::move(before);
+    j["after"] = CacheInfoJson(ctx_);
+    return ApiResponse::Json(j);
+  });
 }
 
 }  // namespace tessera

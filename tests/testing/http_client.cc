@@ -58,7 +58,9 @@ HttpResult HttpClient::Request(const std::string& method, const std::string& tar
       impl_->buffer.clear();
     }
     http::request<http::string_body> req(http::string_to_verb(method), target, 11);
-    req.set(http::field::host, impl_->host);
+    // RFC 9110: the port is part of Host unless it is the default.
+    req.set(http::field::host,
+            impl_->port == 80 ? impl_->host : impl_->host + ":" + std::to_string(impl_->port));
     req.keep_alive(true);
     for (const auto& [k, v] : headers) req.set(k, v);
     req.body() = body;
