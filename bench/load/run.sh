@@ -25,6 +25,11 @@
 #          the same with a small tile cache filled beforehand (steady state: every insert evicts)
 #       d. cold decode + re-encode: ?encoding=PNG of JPEG tiles, and JPEG (q95) of ZSTD tiles
 #       e. cold synthesized tiles: level full-2 of the file without lower levels
+#       f. IIIF: the cache-hit tiles asked for as IIIF Image API URLs (what OpenSeadragon
+#          sends), on the same warmed server as b, alternating with it (ratio ~1)
+#       g. regions: distinct 2048 x 2048 regions of the pyramid, output width 1024, JPEG
+#       h. thumbnails (256 px) of the pyramid: cold (fresh server, one per item, each opening
+#          its source; sequential, timed by curl) and warm (wrk over the same thumbnails)
 #     reporting requests/s, latency p50/p99, errors, bytes/response, CPU use, ratio to nginx;
 #  5. memory: RSS of a server with 100 sources open and a full --tile-cache-bytes cache;
 #  6. writes bench/results/latest.md (--quick: quick.md) and prints it.
@@ -56,7 +61,8 @@ options:
   --client-cpus LIST    taskset CPU list for wrk (0)
   --rounds N            runs of nginx / cache hits (alternating) and of cold passthrough
                         (fresh server each); the report takes each one's best (full 3, quick 1)
-  --only LIST           comma-separated subset of: nginx,hits,cold,png,jpeg,synth,mem
+  --only LIST           comma-separated subset of:
+                        nginx,hits,iiif,cold,png,jpeg,synth,region,thumb,mem
   --keep                keep the temp dir (server logs, path lists) for inspection
 EOF
 }
@@ -123,6 +129,8 @@ MAX_RATE_COLD=30000
 MAX_RATE_PNG=3000
 MAX_RATE_JPEG=6000
 MAX_RATE_SYNTH=1000
+REGION_SIZE=2048 # region phase: regions of REGION_SIZE^2 full-resolution pixels ...
+REGION_OUT=1024  # ... answered at this width
 
 cpu_count() { # number of CPUs in a taskset list such as "1" or "0-1,3"
   local n=0 part
@@ -334,6 +342,21 @@ ids_of flat >"$WORK/lists/flat-items.txt"
 tile_paths "$WORK/lists/flat-items.txt" "$SYNTH_LEVEL" $((FLAT_W >> SYNTH_STEPS)) \
   $((FLAT_H >> SYNTH_STEPS)) | shuffled >"$WORK/lists/synth.txt"
 ids_of mem >"$WORK/lists/mem-items.txt"
+# The hit tiles as IIIF requests: region = tile (x, y) at scale factor s, size = its size.
+awk -v w="$PYR_W" -v h="$PYR_H" -v levels="$PYR_LEVELS" -F/ '{
+    id = $5; z = $8; x = $9; y = $10; s = 2 ^ (levels - 1 - z); span = 256 * s
+    rx = x * span; ry = y * span; rw = w - rx; rh = h - ry
+    if (rw > span) rw = span; if (rh > span) rh = span
+    printf "/iiif/3/%s/%d,%d,%d,%d/%d,%d/0/default.jpg\n", id, rx, ry, rw, rh,
+      int((rw + s - 1) / s), int((rh + s - 1) / s) }' "$WORK/lists/hits.txt" >"$WORK/lists/iiif.txt"
+# Distinct regions (left and top multiples of 256, shuffled) of the pyramid items.
+awk -v w="$PYR_W" -v h="$PYR_H" -v size="$REGION_SIZE" -v out="$REGION_OUT" '{
+    for (top = 0; top + size <= h; top += 256) for (left = 0; left + size <= w; left += 256)
+      printf "/api/v1/item/%s/tiles/region?left=%d&top=%d&regionWidth=%d&regionHeight=%d&width=%d&encoding=JPEG\n",
+        $1, left, top, size, size, out }' "$WORK/lists/pass-items.txt" | shuffled | head -n 200000 \
+  >"$WORK/lists/region.txt"
+awk '{ print "/api/v1/item/" $1 "/tiles/thumbnail?width=256&height=256" }' \
+  "$WORK/lists/mem-items.txt" >"$WORK/lists/thumbs.txt"
 
 # ---------------------------------------------------------------------------------------------
 # Servers
@@ -566,12 +589,13 @@ LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 # a + b: nginx and Tessera cache hits (the same server instance is warmed once)
 
 NGINX_FILE_NOTE=""
-if want nginx || want hits; then
+if want nginx || want hits || want iiif; then
   start_tessera hits
   hit_id=$(first_id pass)
   warm_sources "$TESSERA_URL" "$WORK/lists/hit-item.txt"
   log "warming ${HIT_TILES} cache-hit tiles"
   fetch_all "$TESSERA_URL" "$WORK/lists/hits.txt" 8 || true
+  if want iiif; then fetch_all "$TESSERA_URL" "$WORK/lists/iiif.txt" 8 || true; fi
   # The nginx file: the hit-set tile whose size is closest to the hit set's mean (so both
   # serve about the same bytes), extracted once with `tessera tile` and cached.
   nginx_tile="$CACHE/nginx-tile-$(basename "$PYR" .tif)-$HIT_TILES.jpg"
@@ -609,6 +633,12 @@ if want nginx || want hits; then
         "$WORK/lists/hits.txt" "$TESSERA_PID"
       [[ $LAST_COUNTERS == *"rawReads 0,"* && $LAST_COUNTERS == *"misses 0,"* ]] ||
         fail_check "hits: the server read or missed tiles in the cache-hit phase ($LAST_COUNTERS)"
+    fi
+    if want iiif; then
+      measure "iiif.$round" "Tessera IIIF tile requests, cache hits (same tiles as zxy)" \
+        "$TESSERA_URL" "$WORK/lists/iiif.txt" "$TESSERA_PID"
+      [[ $LAST_COUNTERS == *"rawReads 0,"* && $LAST_COUNTERS == *"misses 0,"* ]] ||
+        fail_check "iiif: the server read or missed tiles in the cache-hit phase ($LAST_COUNTERS)"
     fi
   done
   stop_server "$NGINX_PID"
@@ -664,6 +694,33 @@ fi
 if want synth; then
   cold_phase synth.1 "Tessera cold synthesized (level full-$SYNTH_STEPS, 2x2 per step)" \
     "$WORK/lists/synth.txt" "$WORK/lists/flat-items.txt" synthesized
+fi
+
+if want region; then
+  cold_phase region.1 "Tessera regions ${REGION_SIZE}x${REGION_SIZE} -> ${REGION_OUT} JPEG (distinct, cold tiles)" \
+    "$WORK/lists/region.txt" "$WORK/lists/pass-items.txt" rawReads
+fi
+
+# Thumbnails: cold = the first thumbnail of each item on a fresh server (opens the source,
+# reads the small levels, resizes, encodes), one request at a time; warm = wrk over them.
+THUMB_ROW=()
+if want thumb; then
+  start_tessera thumb
+  awk -v b="$TESSERA_URL" '{ printf "url = \"%s%s\"\noutput = \"/dev/null\"\n", b, $0 }' \
+    "$WORK/lists/thumbs.txt" >"$WORK/thumbs.cfg"
+  curl -s --no-progress-meter -K "$WORK/thumbs.cfg" -w '%{http_code} %{time_total}\n' \
+    >"$WORK/logs/thumbs-cold.txt" || true
+  read -r thumb_n thumb_ok thumb_rate thumb_p50 thumb_max <<<"$(sort -k2,2g "$WORK/logs/thumbs-cold.txt" |
+    awk '{ n++; if ($1 == 200) ok++; t[n] = $2; s += $2 }
+      END { printf "%d %d %.1f %.1f %.1f\n", n, ok, n / s, 1000 * t[int((n + 1) / 2)], 1000 * t[n] }')"
+  [ "$thumb_ok" = "$thumb_n" ] || fail_check "thumbnails: only $thumb_ok of $thumb_n cold thumbnails answered 200"
+  log "cold thumbnails: $thumb_n in sequence, $thumb_rate/s, p50 $thumb_p50 ms, max $thumb_max ms"
+  THUMB_ROW=("$thumb_n" "$thumb_rate" "$thumb_p50" "$thumb_max")
+  measure "thumbwarm.1" "Tessera thumbnails 256 px, warm (cache hits)" "$TESSERA_URL" \
+    "$WORK/lists/thumbs.txt" "$TESSERA_PID"
+  [[ $LAST_COUNTERS == *"misses 0,"* ]] ||
+    fail_check "thumbwarm: the server missed the cache for warm thumbnails ($LAST_COUNTERS)"
+  stop_server "$TESSERA_PID"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -768,7 +825,8 @@ mkdir -p "$RESULTS_DIR"
         ratio=$(awk -v a="$rps" -v b="$nginx_ref" 'BEGIN { printf "%.1f%%", 100 * a / b }')
         cost=$(awk -v a="$nginx_us" -v b="${uspr%% *}" 'BEGIN { printf "%.1f%%", 100 * a / b }')
       fi
-      [[ $name != nginx* && $name != hits ]] || wraps="(warm set)"
+      [[ $name != nginx* && $name != hits && $name != iiif && $name != thumbwarm ]] ||
+        wraps="(warm set)"
       echo "| $desc | $rps | $ratio | $(ms "$p50") | $(ms "$p99") | $st | $se | $bpr | $uspr |" \
         "$cost | $ssplit | $csplit | $paths | $wraps | $runs |"
     done <"$BEST"
@@ -794,6 +852,12 @@ mkdir -p "$RESULTS_DIR"
       counters; do
       [ "$counters" = - ] || echo "- $name ($reqs requests): $counters"
     done <"$ROWS"
+    echo
+  fi
+  if ((${#THUMB_ROW[@]})); then
+    echo "Cold thumbnails (256 x 256 of $(basename "$PYR"), ${THUMB_ROW[0]} items, one request at" \
+      "a time on a fresh server, each opening its source): ${THUMB_ROW[1]} thumbnails/s," \
+      "p50 ${THUMB_ROW[2]} ms, max ${THUMB_ROW[3]} ms."
     echo
   fi
   if ((${#MEM_ROWS[@]})); then

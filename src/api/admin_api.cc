@@ -152,7 +152,9 @@ nlohmann::ordered_json SettingsJson() {
 }
 
 void AdminApi::Register(Router& router) {
-  (void)resolver_;
+  router.Add("GET", "/api/v1/large_image/cache", [this](ApiRequest&) -> HandlerResult {
+    return ApiResponse::Json(CacheInfoJson(ctx_));
+  });
   router.Add("PUT", "/api/v1/large_image/cache/clear",
              [this](ApiRequest& r) { return ClearCaches(r); });
   router.Add("GET", "/api/v1/large_image/sources", [this](ApiRequest&) -> HandlerResult {

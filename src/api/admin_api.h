@@ -1,5 +1,6 @@
 // The administration endpoints of large_image's LargeImageResource under /api/v1/large_image:
 //
+//   GET cache        the counters of both caches and of the tile service (CacheInfoJson)
 //   PUT cache/clear  empties the tile cache and the source cache; answers
 //                    {"cacheCleared": <ISO UTC time>, "before": {...}, "after": {...}} with the
 //                    counters of GET /large_image/cache before and after
@@ -7,7 +8,7 @@
 //                    formats Tessera reads, with large_image's priority numbers (lower wins)
 //   GET settings     the large_image plugin settings that mean something here
 //
-// (GET /large_image/cache itself is TilesApi's.) Admin-only access comes with users.
+// Admin-only access comes with users.
 // Thread-safety: handlers are safe to run concurrently; clearing while requests run is safe
 // (cached values and sources are shared pointers).
 #pragma once
@@ -19,21 +20,19 @@
 #include <nlohmann/json.hpp>
 
 #include "api/api_context.h"
-#include "api/item_resolver.h"
 #include "api/router.h"
 
 namespace tessera {
 
 class AdminApi {
  public:
-  AdminApi(const ApiContext& ctx, ItemResolver& resolver) : ctx_(ctx), resolver_(resolver) {}
+  explicit AdminApi(const ApiContext& ctx) : ctx_(ctx) {}
   void Register(Router& router);
 
  private:
   HandlerResult ClearCaches(ApiRequest& r);
 
   const ApiContext& ctx_;
-  ItemResolver& resolver_;  // unused: no admin route names an item
 };
 
 // The counters of both caches and of the tile service, in the shape of

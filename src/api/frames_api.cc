@@ -20,22 +20,6 @@ using Json = nlohmann::ordered_json;
 
 constexpr size_t kMaxFrameList = 1 << 16;
 
-std::string Num(const std::optional<double>& v) {
-  if (!v) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.17g", *v);
-  return buf;
-}
-
-// Every field of a region spec, for cache keys.
-std::string RegionKey(const RegionSpec& s) {
-  return Num(s.left) + "," + Num(s.top) + "," + Num(s.right) + "," + Num(s.bottom) + "," +
-         Num(s.width) + "," + Num(s.height) + "," + std::to_string(static_cast<int>(s.units)) +
-         "," + (s.units_wh ? std::to_string(static_cast<int>(*s.units_wh)) : "-") + "," +
-         Num(s.max_width) + "," + Num(s.max_height) + "," + Num(s.magnification) + "," +
-         Num(s.mm_x) + "," + Num(s.mm_y) + "," + (s.exact ? "exact" : "near");
-}
-
 // large_image's frameList: "0,2,5" or "[0, 2, 5]".
 StatusOr<std::vector<int64_t>> FrameListParam(const ApiRequest& r) {
   std::vector<int64_t> out;
@@ -122,7 +106,7 @@ struct FramesApi::SpriteRequest {
                       std::to_string(fill->color.g) + "/" + std::to_string(fill->color.b) + "/" +
                       std::to_string(fill->color.a);
     return "tf|" + source.key + "|" + frames + "|" + std::to_string(frames_across) + "|" +
-           RegionKey(region) + "|" +
+           RegionSpecKey(region) + "|" +
            (resample ? std::to_string(static_cast<int>(*resample)) : "-") + "|" + fill_key + "|" +
            encode.CacheKey() + "|" + style;
   }
@@ -168,23 +152,10 @@ HandlerResult FramesApi::TileFrames(ApiRequest& r) {
   const std::string item_name = resolved->item ? resolved->item->name : "test";
   auto request = SpriteRequest::Parse(r, std::move(resolved->source));
   if (!request.ok()) return ApiResponse::Error(request.status());
-  ApiResponse headers;
-  Status disposition = ApplyContentDisposition(
-      r, DefaultFilename(item_name, "tileframes", request->encode.encoding), &headers);
-  if (!disposition.ok()) return ApiResponse::Error(disposition);
-  auto respond = [headers](const TileValuePtr& v, const std::string& etag) {
-    ApiResponse resp = ImageResponse(v, etag);
-    for (const auto& h : headers.headers) resp.headers.push_back(h);
-    return resp;
-  };
+  const std::string filename = DefaultFilename(item_name, "tileframes", request->encode.encoding);
   const std::string key = request->Key();
-  const std::string etag = ETagFor(key);
-  if (NotModified(r, etag)) return NotModifiedResponse(etag);
-  if (TileValuePtr hit = ctx_.tile_cache->Get(key)) return respond(hit, etag);
-  return Deferred([this, q = std::move(*request), key, etag, respond]() {
-    auto v = Sprite(q, key);
-    return v.ok() ? respond(*v, etag) : ApiResponse::Error(v.status());
-  });
+  return ServeCachedImage(r, *ctx_.tile_cache, key, filename,
+                          [this, q = std::move(*request), key]() { return Sprite(q, key); });
 }
 
 StatusOr<TileValuePtr> FramesApi::Sprite(const SpriteRequest& q, const std::string& key) {

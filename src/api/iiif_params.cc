@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 
 #include "core/strings.h"
 
@@ -36,12 +35,8 @@ std::optional<int64_t> Count(std::string_view s) {
   return ParseInt(s);
 }
 
-// Shortest decimal text of a number ("90", "22.5").
-std::string Number(double v) {
-  char buf[64];
-  std::snprintf(buf, sizeof(buf), "%.15g", v);
-  return buf;
-}
+// FormatDouble (std::to_chars): snprintf's %g was a measurable share of an IIIF cache hit.
+std::string Number(double v) { return FormatDouble(v); }
 
 Status RegionError(std::string_view text, std::string_view why) {
   return InvalidArgumentError("Invalid IIIF region '" + std::string(text) +

@@ -210,23 +210,10 @@ HandlerResult ImagesApi::GetImage(ApiRequest& r) {
   };
   auto request = build();
   if (!request.ok()) return ApiResponse::Error(request.status());
-  ApiResponse headers;
-  Status disposition = ApplyContentDisposition(
-      r, DefaultFilename(item_name, request->name, request->encode.encoding), &headers);
-  if (!disposition.ok()) return ApiResponse::Error(disposition);
-  auto respond = [headers](const TileValuePtr& v, const std::string& etag) {
-    ApiResponse resp = ImageResponse(v, etag);
-    for (const auto& h : headers.headers) resp.headers.push_back(h);
-    return resp;
-  };
+  const std::string filename = DefaultFilename(item_name, request->name, request->encode.encoding);
   const std::string key = request->Key();
-  const std::string etag = ETagFor(key);
-  if (NotModified(r, etag)) return NotModifiedResponse(etag);
-  if (TileValuePtr hit = ctx_.tile_cache->Get(key)) return respond(hit, etag);
-  return Deferred([this, q = std::move(*request), key, etag, respond]() {
-    auto v = EncodedImage(q, key);
-    return v.ok() ? respond(*v, etag) : ApiResponse::Error(v.status());
-  });
+  return ServeCachedImage(r, *ctx_.tile_cache, key, filename,
+                          [this, q = std::move(*request), key]() { return EncodedImage(q, key); });
 }
 
 StatusOr<TileValuePtr> ImagesApi::EncodedImage(const ImageRequest& q, const std::string& key) {

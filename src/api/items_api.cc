@@ -97,7 +97,7 @@ Router BuildRouter(const ApiContext& ctx, std::vector<std::shared_ptr<void>>* ke
   add(std::make_shared<FramesApi>(ctx, *resolver));
   add(std::make_shared<DziApi>(ctx, *resolver));
   add(std::make_shared<IiifApi>(ctx, *resolver));
-  add(std::make_shared<AdminApi>(ctx, *resolver));
+  add(std::make_shared<AdminApi>(ctx));
   add(std::make_shared<ItemsApi>(ctx));
   return router;
 }

@@ -26,25 +26,6 @@ ApiResponse ErrorResponse(const Status& s) {
   return resp;
 }
 
-std::string Num(const std::optional<double>& v) {
-  if (!v) return "-";
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%.17g", *v);
-  return buf;
-}
-
-// Every field of a region spec, for ETag keys.
-std::string SpecKey(const RegionSpec& s) {
-  std::string k;
-  for (const auto* v : {&s.left, &s.top, &s.right, &s.bottom, &s.width, &s.height, &s.max_width,
-                        &s.max_height, &s.magnification, &s.mm_x, &s.mm_y}) {
-    k += Num(*v) + ",";
-  }
-  k += std::to_string(static_cast<int>(s.units)) + "," +
-       (s.units_wh ? std::to_string(static_cast<int>(*s.units_wh)) : "-") + (s.exact ? ",e" : "");
-  return k;
-}
-
 std::string FilterKey(const std::optional<ResampleFilter>& f) {
   return f ? std::to_string(static_cast<int>(*f)) : "d";
 }
@@ -155,11 +136,13 @@ StatusOr<RegionQuery> ParseRegion(const ApiRequest& r, ItemResolver& resolver) {
   }
   std::string fill = "-";
   if (q.fill) {
-    fill = Num(q.fill->color.r) + "," + Num(q.fill->color.g) + "," + Num(q.fill->color.b) + "," +
-           Num(q.fill->color.a) + (q.fill->corner ? ",c" : "");
+    fill = KeyNumber(q.fill->color.r) + "," + KeyNumber(q.fill->color.g) + "," +
+           KeyNumber(q.fill->color.b) + "," + KeyNumber(q.fill->color.a) +
+           (q.fill->corner ? ",c" : "");
   }
-  q.etag = ETagFor("region|" + q.ref.key + "|" + std::to_string(q.frame) + "|" + SpecKey(q.spec) +
-                   "|" + enc_key + "|" + q.style + "|" + FilterKey(q.filter) + "|" + fill);
+  q.etag =
+      ETagFor("region|" + q.ref.key + "|" + std::to_string(q.frame) + "|" + RegionSpecKey(q.spec) +
+              "|" + enc_key + "|" + q.style + "|" + FilterKey(q.filter) + "|" + fill);
   return q;
 }
 
@@ -371,11 +354,11 @@ HandlerResult RegionApi::Histogram(ApiRequest& r) {
       return InvalidArgumentError("cache=" + *c +
                                   " is not supported: this server keeps no histogram files");
     }
-    q.etag =
-        ETagFor("histogram|" + q.ref.key + "|" + std::to_string(q.frame) + "|" + SpecKey(s) + "|" +
-                (q.resample ? FilterKey(q.filter) : "n") + "|" + std::to_string(q.options.bins) +
-                "|" + Num(q.options.range_min) + "|" + Num(q.options.range_max) + "|" +
-                (q.options.round_range ? "r" : "") + (q.options.density ? "d" : "") + "|" + style);
+    q.etag = ETagFor("histogram|" + q.ref.key + "|" + std::to_string(q.frame) + "|" +
+                     RegionSpecKey(s) + "|" + (q.resample ? FilterKey(q.filter) : "n") + "|" +
+                     std::to_string(q.options.bins) + "|" + KeyNumber(q.options.range_min) + "|" +
+                     KeyNumber(q.options.range_max) + "|" + (q.options.round_range ? "r" : "") +
+                     (q.options.density ? "d" : "") + "|" + style);
     return q;
   };
   auto parsed = parse();

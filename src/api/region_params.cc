@@ -69,4 +69,17 @@ StatusOr<std::optional<Fill>> FillParam(const ApiRequest& r) {
   return std::optional<Fill>(f);
 }
 
+std::string KeyNumber(const std::optional<double>& v) { return v ? FormatDouble(*v) : "-"; }
+
+std::string RegionSpecKey(const RegionSpec& s) {
+  std::string k;
+  for (const auto* v : {&s.left, &s.top, &s.right, &s.bottom, &s.width, &s.height, &s.max_width,
+                        &s.max_height, &s.magnification, &s.mm_x, &s.mm_y}) {
+    k += KeyNumber(*v) + ",";
+  }
+  k += std::to_string(static_cast<int>(s.units)) + "," +
+       (s.units_wh ? std::to_string(static_cast<int>(*s.units_wh)) : "-") + (s.exact ? ",e" : "");
+  return k;
+}
+
 }  // namespace tessera

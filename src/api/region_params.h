@@ -6,6 +6,7 @@
 #pragma once
 
 #include <optional>
+#include <string>
 
 #include "api/api_types.h"
 #include "imaging/color.h"
@@ -26,6 +27,12 @@ struct Fill {
 };
 // `fill`: a colour, "corner:<colour>", or none / absent.
 StatusOr<std::optional<Fill>> FillParam(const ApiRequest& r);
+
+// A number for a cache key: the shortest text that reads back as the same double; "-" for none.
+std::string KeyNumber(const std::optional<double>& v);
+
+// Every field of a region spec, exactly (cache keys and ETags of region-like outputs).
+std::string RegionSpecKey(const RegionSpec& s);
 
 // A float parameter; nullopt when absent or empty.
 StatusOr<std::optional<double>> DoubleParam(const ApiRequest& r, const char* name);

@@ -41,6 +41,26 @@ void AddCachingHeaders(ApiResponse& resp, const std::string& etag) {
   resp.headers.emplace_back("Cache-Control", "public, max-age=3600");
 }
 
+HandlerResult ServeCachedImage(const ApiRequest& r, TileCache& cache, const std::string& key,
+                               const std::string& default_filename,
+                               std::function<StatusOr<TileValuePtr>()> produce) {
+  ApiResponse extra;
+  Status disposition = ApplyContentDisposition(r, default_filename, &extra);
+  if (!disposition.ok()) return ApiResponse::Error(disposition);
+  const std::string etag = ETagFor(key);
+  auto respond = [extra = std::move(extra.headers), etag](const TileValuePtr& v) {
+    ApiResponse resp = ImageResponse(v, etag);
+    resp.headers.insert(resp.headers.end(), extra.begin(), extra.end());
+    return resp;
+  };
+  if (NotModified(r, etag)) return NotModifiedResponse(etag);
+  if (TileValuePtr hit = cache.Get(key)) return respond(hit);
+  return Deferred([produce = std::move(produce), respond = std::move(respond)]() {
+    auto v = produce();
+    return v.ok() ? respond(*v) : ApiResponse::Error(v.status());
+  });
+}
+
 StatusOr<int64_t> PathInt(const ApiRequest& r, const std::string& name) {
   auto v = ParseInt(r.PathParam(name));
   if (!v || *v < 0) {

@@ -3,10 +3,12 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <string_view>
 
 #include "api/api_types.h"
+#include "cache/tile_cache.h"
 #include "cache/tile_value.h"
 #include "imaging/codec.h"
 
@@ -31,6 +33,14 @@ std::string DefaultFilename(const std::string& item_name, const std::string& sub
 // (default `default_filename`): adds the Content-Disposition header; 400 for other values.
 Status ApplyContentDisposition(const ApiRequest& r, const std::string& default_filename,
                                ApiResponse* resp);
+
+// The flow of an image endpoint whose answers live in the tile cache under `key`:
+// Content-Disposition checked first (400 before any work), 304 on a matching If-None-Match, a
+// cache hit answered right here, otherwise `produce` on a worker. Every image answer carries
+// the ETag of `key`, the caching headers and the Content-Disposition.
+HandlerResult ServeCachedImage(const ApiRequest& r, TileCache& cache, const std::string& key,
+                               const std::string& default_filename,
+                               std::function<StatusOr<TileValuePtr>()> produce);
 
 // A non-negative integer path parameter (x, y, z, frame...); 400 otherwise.
 StatusOr<int64_t> PathInt(const ApiRequest& r, const std::string& name);

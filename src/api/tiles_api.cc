@@ -24,7 +24,6 @@ void TilesApi::Register(Router& router) {
   }
   router.Add("GET", "/api/v1/item/{id}/tiles/thumbnail",
              [this](ApiRequest& r) { return Thumbnail(r); });
-  router.Add("GET", "/api/v1/large_image/cache", [this](ApiRequest& r) { return CacheInfo(r); });
 }
 
 HandlerResult TilesApi::Metadata(ApiRequest& r) {
@@ -103,56 +102,10 @@ HandlerResult TilesApi::Thumbnail(ApiRequest& r) {
   };
   auto request = build();
   if (!request.ok()) return ErrorResponse(request.status());
-  // Content-Disposition, checked before any work.
-  ApiResponse headers;
-  Status disposition = ApplyContentDisposition(
-      r, DefaultFilename(item_name, "thumbnail", request->encode.encoding), &headers);
-  if (!disposition.ok()) return ErrorResponse(disposition);
-  auto respond = [headers](const TileValuePtr& v, const std::string& etag) {
-    ApiResponse resp = ImageResponse(v, etag);
-    for (const auto& h : headers.headers) resp.headers.push_back(h);
-    return resp;
-  };
-  std::string etag = ETagFor(ThumbnailKey(*request));
-  if (NotModified(r, etag)) return NotModifiedResponse(etag);
-  if (TileValuePtr hit = ctx_.tile_cache->Get(ThumbnailKey(*request))) return respond(hit, etag);
-  return Deferred([this, t = std::move(*request), etag, respond]() {
-    auto v = ctx_.tiles->GetThumbnail(t);
-    return v.ok() ? respond(*v, etag) : ErrorResponse(v.status());
-  });
-}
-
-HandlerResult TilesApi::CacheInfo(ApiRequest&) {
-  TileCacheStats t = ctx_.tile_cache->Stats();
-  SourceCacheStats s = ctx_.source_cache->Stats();
-  TileServiceStats w = ctx_.tiles->Stats();
-  nlohmann::ordered_json j;
-  j["tilesource"] = {{"maxsize", s.limits.max_sources},
-                     {"used", s.items},
-                     {"derived", s.derived_items},
-                     {"memoryBytes", s.memory_bytes},
-                     {"maxMemoryBytes", s.limits.max_memory_bytes},
-                     {"openFiles", s.open_files},
-                     {"maxOpenFiles", s.limits.max_open_files},
-                     {"hits", s.hits},
-                     {"misses", s.misses},
-                     {"opens", s.opens},
-                     {"openFailures", s.open_failures},
-                     {"openWaits", s.open_waits},
-                     {"evictions", s.evictions}};
-  j["tileCache"] = {{"maxsize", t.capacity_bytes},
-                    {"used", t.used_bytes},
-                    {"items", t.items},
-                    {"hits", t.hits},
-                    {"misses", t.misses},
-                    {"inserts", t.inserts},
-                    {"evictions", t.evictions},
-                    {"rejected", t.rejected}};
-  j["tiles"] = {{"tileReads", w.tile_reads},  {"rawReads", w.raw_reads},
-                {"decodes", w.decodes},       {"synthesized", w.synthesized},
-                {"encodes", w.encodes},       {"passthrough", w.passthrough},
-                {"thumbnails", w.thumbnails}, {"singleFlightWaits", w.flight_waits}};
-  return ApiResponse::Json(j);
+  const std::string filename = DefaultFilename(item_name, "thumbnail", request->encode.encoding);
+  return ServeCachedImage(
+      r, *ctx_.tile_cache, ThumbnailKey(*request), filename,
+      [this, t = std::move(*request)]() { return ctx_.tiles->GetThumbnail(t); });
 }
 
 }  // namespace tessera

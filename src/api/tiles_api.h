@@ -1,5 +1,5 @@
 // The large_image tiles endpoints under /api/v1/item/{id}/tiles (metadata, zxy / fzxy tiles,
-// thumbnail, and the synthetic "test" item), plus /api/v1/large_image/cache.
+// thumbnail, and the synthetic "test" item).
 //
 // Cache hits are answered inline; everything that may open, read, decode or encode is
 // returned as Deferred work for the server's worker pool. Image responses carry an ETag
@@ -25,7 +25,6 @@ class TilesApi {
   HandlerResult Metadata(ApiRequest& r);
   HandlerResult Tile(ApiRequest& r, bool with_frame);
   HandlerResult Thumbnail(ApiRequest& r);
-  HandlerResult CacheInfo(ApiRequest& r);
 
   const ApiContext& ctx_;
   ItemResolver& resolver_;

@@ -65,6 +65,12 @@ std::optional<double> ParseDouble(std::string_view s) {
   return v;
 }
 
+std::string FormatDouble(double v) {
+  char buf[32];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
+  return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
+}
+
 std::optional<bool> ParseBool(std::string_view s) {
   std::string l = ToLower(Trim(s));
   if (l == "true" || l == "1" || l == "yes" || l == "on") return true;

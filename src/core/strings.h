@@ -18,6 +18,8 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 // Whole-string integer / float parses; nullopt on any junk, overflow or emptiness.
 std::optional<int64_t> ParseInt(std::string_view s);
 std::optional<double> ParseDouble(std::string_view s);
+// The shortest decimal text that reads back as the same double ("90", "22.5", "1e+300").
+std::string FormatDouble(double v);
 // "true"/"false"/"1"/"0"/"yes"/"no"/"on"/"off" (case-insensitive).
 std::optional<bool> ParseBool(std::string_view s);
 

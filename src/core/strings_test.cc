@@ -21,6 +21,16 @@ TEST(StringsTest, ParseDoubleRejectsNonFinite) {
   EXPECT_FALSE(ParseDouble("1e999"));
 }
 
+TEST(StringsTest, FormatDoubleIsShortestAndRoundTrips) {
+  EXPECT_EQ(FormatDouble(90), "90");
+  EXPECT_EQ(FormatDouble(22.5), "22.5");
+  EXPECT_EQ(FormatDouble(0.1), "0.1");
+  EXPECT_EQ(FormatDouble(-3), "-3");
+  for (double v : {1.0 / 3, 1e300, 123456789.125, 5e-324}) {
+    EXPECT_EQ(*ParseDouble(FormatDouble(v)), v) << FormatDouble(v);
+  }
+}
+
 TEST(StringsTest, UrlDecode) {
   EXPECT_EQ(*UrlDecode("a%20b+c", true), "a b c");
   EXPECT_EQ(*UrlDecode("a+c", false), "a+c");
