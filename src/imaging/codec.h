@@ -66,6 +66,11 @@ StatusOr<Image> DecodeWebp(const uint8_t* data, size_t size);
 StatusOr<Bytes> EncodeTiff(const Image& image, TiffCompression compression, int jpeg_quality);
 StatusOr<Image> DecodeTiff(const uint8_t* data, size_t size);
 
+// libtiff's tag values (TIFFTAG_SAMPLEFORMAT, TIFFTAG_COMPRESSION) for our types, shared by the
+// TIFF encoder and the tiled TIFF writer (tiles/tiled_tiff_writer.h).
+uint16_t TiffSampleFormatOf(PixelType type);
+uint16_t TiffCompressionTag(TiffCompression c);
+
 // large_image's conversion of non-uint8 data before an 8-bit encode (utilities._imageToPIL):
 // uint16 / 256, uint32 / 2^24, int8 + 128, int16 (+2^15) / 256, int32 (+2^31) / 2^24, float
 // clipped to [0, 255] (NaN -> 0). More than 4 bands keep the first three. uint8 is returned as

@@ -170,15 +170,6 @@ void DownsampleTyped(const Image& src, int valid_w, int valid_h, Image& out) {
 // ---------------------------------------------------------------------------------------------
 // libvips
 
-// The libvips error of the call that just failed, as a Status.
-Status VipsFailure(const char* what) {
-  return InternalError(std::string(what) + " failed: " + TakeVipsError());
-}
-
-struct GFree {
-  void operator()(void* p) const { g_free(p); }
-};
-
 VipsKernel VipsKernelOf(ResampleFilter filter) {
   switch (filter) {
     case ResampleFilter::kNearest:
@@ -228,11 +219,8 @@ StatusOr<Image> Resize(const Image& src, int width, int height, ResampleFilter f
   TS_RETURN_IF_ERROR(InitVips());
 
   const VipsBandFormat format = VipsFormatOf(src.type());
-  // Wraps our pixels without a copy; they outlive every use (the pipeline runs to completion
-  // below, in vips_image_write_to_memory).
-  VipsImagePtr image(vips_image_new_from_memory(src.data(), src.byte_size(), src.width(),
-                                                src.height(), src.bands(), format));
-  if (!image) return VipsFailure("vips_image_new_from_memory");
+  // Our pixels outlive every use: the pipeline runs to completion below, in ImageFromVips.
+  TS_ASSIGN_OR_RETURN(VipsImagePtr image, WrapImage(src));
 
   VipsImage* next = nullptr;
   // libvips reduces 32-bit integers with fixed-point weights that lose a few units (a constant
@@ -260,26 +248,8 @@ StatusOr<Image> Resize(const Image& src, int width, int height, ResampleFilter f
     image.reset(next);
   }
 
-  if (vips_image_get_format(image.get()) != format) {
-    // vips_cast truncates floats: round to nearest first when going back to integers.
-    if (!vips_band_format_isfloat(format) &&
-        vips_band_format_isfloat(vips_image_get_format(image.get()))) {
-      if (vips_rint(image.get(), &next, nullptr) != 0) return VipsFailure("vips_rint");
-      image.reset(next);
-    }
-    if (vips_cast(image.get(), &next, format, nullptr) != 0) return VipsFailure("vips_cast");
-    image.reset(next);
-  }
-
-  size_t size = 0;
-  std::unique_ptr<void, GFree> pixels(vips_image_write_to_memory(image.get(), &size));
-  if (!pixels) return VipsFailure("vips_image_write_to_memory");
-  Image out(width, height, src.bands(), src.type());
-  if (size != out.byte_size() || vips_image_get_bands(image.get()) != src.bands()) {
-    return InternalError("libvips resize returned an unexpected image layout");
-  }
-  std::memcpy(out.data(), pixels.get(), size);
-  return out;
+  TS_RETURN_IF_ERROR(CastToFormat(image, format));
+  return ImageFromVips(image.get(), src.type(), "resize");
 }
 
 }  // namespace tessera

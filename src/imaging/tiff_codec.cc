@@ -128,38 +128,6 @@ TiffPtr OpenMemory(TiffMemory* memory, const char* mode, TiffErrors* errors) {
 
 // ---- encode
 
-uint16_t SampleFormatOf(PixelType t) {
-  switch (t) {
-    case PixelType::kI8:
-    case PixelType::kI16:
-    case PixelType::kI32:
-      return SAMPLEFORMAT_INT;
-    case PixelType::kF32:
-    case PixelType::kF64:
-      return SAMPLEFORMAT_IEEEFP;
-    default:
-      return SAMPLEFORMAT_UINT;
-  }
-}
-
-uint16_t CompressionTag(TiffCompression c) {
-  switch (c) {
-    case TiffCompression::kNone:
-      return COMPRESSION_NONE;
-    case TiffCompression::kLzw:
-      return COMPRESSION_LZW;
-    case TiffCompression::kDeflate:
-      return COMPRESSION_ADOBE_DEFLATE;
-    case TiffCompression::kJpeg:
-      return COMPRESSION_JPEG;
-    case TiffCompression::kZstd:
-      return COMPRESSION_ZSTD;
-    case TiffCompression::kPackbits:
-      return COMPRESSION_PACKBITS;
-  }
-  return COMPRESSION_NONE;
-}
-
 // Sets the tags of one contiguous, stripped image. Returns false when libtiff refuses one.
 bool SetEncodeTags(TIFF* tif, const Image& image, TiffCompression compression, int jpeg_quality,
                    uint32_t rows_per_strip) {
@@ -174,11 +142,11 @@ bool SetEncodeTags(TIFF* tif, const Image& image, TiffCompression compression, i
       TIFFSetField(tif, TIFFTAG_IMAGELENGTH, static_cast<uint32_t>(image.height())) &&
       TIFFSetField(tif, TIFFTAG_SAMPLESPERPIXEL, static_cast<uint16_t>(bands)) &&
       TIFFSetField(tif, TIFFTAG_BITSPERSAMPLE, static_cast<uint16_t>(8 * image.sample_bytes())) &&
-      TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, SampleFormatOf(image.type())) &&
+      TIFFSetField(tif, TIFFTAG_SAMPLEFORMAT, TiffSampleFormatOf(image.type())) &&
       TIFFSetField(tif, TIFFTAG_PLANARCONFIG, PLANARCONFIG_CONTIG) &&
       TIFFSetField(tif, TIFFTAG_PHOTOMETRIC, photometric) &&
       TIFFSetField(tif, TIFFTAG_ORIENTATION, ORIENTATION_TOPLEFT) &&
-      TIFFSetField(tif, TIFFTAG_COMPRESSION, CompressionTag(compression));
+      TIFFSetField(tif, TIFFTAG_COMPRESSION, TiffCompressionTag(compression));
   // Extra samples: alpha for grey+alpha and RGBA, unspecified for the rest of >4 bands.
   const int base = photometric == PHOTOMETRIC_MINISBLACK ? 1 : 3;
   if (ok && bands > base) {
@@ -347,7 +315,7 @@ StatusOr<Image> ReadViaRgba(TIFF* tif, uint32_t width, uint32_t height, uint16_t
 
 StatusOr<Bytes> EncodeTiff(const Image& image, TiffCompression compression, int jpeg_quality) {
   if (image.empty()) return InvalidArgumentError("cannot encode an empty image as TIFF");
-  const uint16_t tag = CompressionTag(compression);
+  const uint16_t tag = TiffCompressionTag(compression);
   if (compression == TiffCompression::kJpeg) {
     if (image.type() != PixelType::kU8) {
       return InvalidArgumentError("TIFF JPEG compression needs uint8 samples, not " +
@@ -463,6 +431,38 @@ StatusOr<Image> DecodeTiff(const uint8_t* data, size_t size) {
     return ResourceExhaustedError("TIFF image is too large to decode");
   }
   return ReadViaRgba(t, width, height, photometric, errors);
+}
+
+uint16_t TiffSampleFormatOf(PixelType t) {
+  switch (t) {
+    case PixelType::kI8:
+    case PixelType::kI16:
+    case PixelType::kI32:
+      return SAMPLEFORMAT_INT;
+    case PixelType::kF32:
+    case PixelType::kF64:
+      return SAMPLEFORMAT_IEEEFP;
+    default:
+      return SAMPLEFORMAT_UINT;
+  }
+}
+
+uint16_t TiffCompressionTag(TiffCompression c) {
+  switch (c) {
+    case TiffCompression::kNone:
+      return COMPRESSION_NONE;
+    case TiffCompression::kLzw:
+      return COMPRESSION_LZW;
+    case TiffCompression::kDeflate:
+      return COMPRESSION_ADOBE_DEFLATE;
+    case TiffCompression::kJpeg:
+      return COMPRESSION_JPEG;
+    case TiffCompression::kZstd:
+      return COMPRESSION_ZSTD;
+    case TiffCompression::kPackbits:
+      return COMPRESSION_PACKBITS;
+  }
+  return COMPRESSION_NONE;
 }
 
 }  // namespace tessera

@@ -100,14 +100,6 @@ double BitonalThreshold() {
   }
 }
 
-Status VipsFailure(const char* what) {
-  return InternalError(std::string(what) + " failed: " + TakeVipsError());
-}
-
-struct GFree {
-  void operator()(void* p) const { g_free(p); }
-};
-
 }  // namespace
 
 StatusOr<Image> RotateMirror(const Image& src, int degrees, bool mirror) {
@@ -184,10 +176,8 @@ StatusOr<Image> RotateArbitrary(const Image& src, double degrees, bool mirror, b
     input = &mirrored;
   }
   const VipsBandFormat format = VipsFormatOf(src.type());
-  // Wraps the pixels without a copy; the pipeline runs to completion below.
-  VipsImagePtr image(vips_image_new_from_memory(input->data(), input->byte_size(), input->width(),
-                                                input->height(), input->bands(), format));
-  if (!image) return VipsFailure("vips_image_new_from_memory");
+  // The pipeline runs to completion below, while `input` lives.
+  TS_ASSIGN_OR_RETURN(VipsImagePtr image, WrapImage(*input));
   VipsImage* next = nullptr;
   int bands = src.bands();
   const double opaque =
@@ -243,26 +233,8 @@ StatusOr<Image> RotateArbitrary(const Image& src, double degrees, bool mirror, b
     }
     image.reset(next);
   }
-  if (vips_image_get_format(image.get()) != format) {
-    if (!vips_band_format_isfloat(format) &&
-        vips_band_format_isfloat(vips_image_get_format(image.get()))) {
-      if (vips_rint(image.get(), &next, nullptr) != 0) return VipsFailure("vips_rint");
-      image.reset(next);
-    }
-    if (vips_cast(image.get(), &next, format, nullptr) != 0) return VipsFailure("vips_cast");
-    image.reset(next);
-  }
-  const int w = vips_image_get_width(image.get());
-  const int h = vips_image_get_height(image.get());
-  size_t size = 0;
-  std::unique_ptr<void, GFree> pixels(vips_image_write_to_memory(image.get(), &size));
-  if (!pixels) return VipsFailure("vips_image_write_to_memory");
-  Image out = Image::Uninitialized(w, h, bands, src.type());
-  if (size != out.byte_size() || vips_image_get_bands(image.get()) != bands) {
-    return InternalError("libvips rotate returned an unexpected image layout");
-  }
-  std::memcpy(out.data(), pixels.get(), size);
-  return out;
+  TS_RETURN_IF_ERROR(CastToFormat(image, format));
+  return ImageFromVips(image.get(), src.type(), "rotate");
 }
 
 Image ToGray(const Image& src) {

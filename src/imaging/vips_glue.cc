@@ -1,5 +1,7 @@
 #include "imaging/vips_glue.h"
 
+#include <cstring>
+
 namespace tessera {
 
 const Status& InitVips() {
@@ -67,6 +69,45 @@ StatusOr<PixelType> PixelTypeOfVips(VipsBandFormat format) {
     default:
       return UnsupportedError("complex samples are not supported");
   }
+}
+
+Status VipsFailure(const char* what) {
+  return InternalError(std::string(what) + " failed: " + TakeVipsError());
+}
+
+StatusOr<VipsImagePtr> WrapImage(const Image& img) {
+  VipsImagePtr image(vips_image_new_from_memory(img.data(), img.byte_size(), img.width(),
+                                                img.height(), img.bands(),
+                                                VipsFormatOf(img.type())));
+  if (!image) return VipsFailure("vips_image_new_from_memory");
+  return image;
+}
+
+Status CastToFormat(VipsImagePtr& image, VipsBandFormat format) {
+  if (vips_image_get_format(image.get()) == format) return Status::Ok();
+  VipsImage* next = nullptr;
+  if (!vips_band_format_isfloat(format) &&
+      vips_band_format_isfloat(vips_image_get_format(image.get()))) {
+    if (vips_rint(image.get(), &next, nullptr) != 0) return VipsFailure("vips_rint");
+    image.reset(next);
+  }
+  if (vips_cast(image.get(), &next, format, nullptr) != 0) return VipsFailure("vips_cast");
+  image.reset(next);
+  return Status::Ok();
+}
+
+StatusOr<Image> ImageFromVips(VipsImage* image, PixelType type, const char* what) {
+  size_t size = 0;
+  std::unique_ptr<void, decltype(&g_free)> pixels(vips_image_write_to_memory(image, &size),
+                                                  &g_free);
+  if (!pixels) return VipsFailure("vips_image_write_to_memory");
+  Image out = Image::Uninitialized(vips_image_get_width(image), vips_image_get_height(image),
+                                   vips_image_get_bands(image), type);
+  if (vips_image_get_format(image) != VipsFormatOf(type) || size != out.byte_size()) {
+    return InternalError(std::string(what) + ": libvips returned an unexpected image layout");
+  }
+  std::memcpy(out.data(), pixels.get(), size);
+  return out;
 }
 
 }  // namespace tessera

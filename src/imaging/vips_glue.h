@@ -1,5 +1,7 @@
-// libvips glue shared by the resampler (imaging/resample.cc) and the flat-image source
-// (source/vips_source.cc): one initialization, error text, ownership, sample-type mapping.
+// libvips glue shared by the resampler (imaging/resample.cc), the rotations
+// (imaging/transform.cc) and the flat-image source (source/vips_source.cc): one
+// initialization, error text, ownership, sample-type mapping, and the way in and out of a
+// pipeline.
 // Thread-safety: InitVips is safe from any thread (runs once); the rest are pure helpers.
 #pragma once
 
@@ -31,5 +33,20 @@ using VipsImagePtr = std::unique_ptr<VipsImage, GObjectUnref>;
 VipsBandFormat VipsFormatOf(PixelType type);
 // Unsupported for complex formats.
 StatusOr<PixelType> PixelTypeOfVips(VipsBandFormat format);
+
+// The Status of the libvips call `what` that just failed, with libvips' error text.
+Status VipsFailure(const char* what);
+
+// A libvips image over the pixels of `img`, without a copy: `img` must outlive every use of
+// the pipeline built on it.
+StatusOr<VipsImagePtr> WrapImage(const Image& img);
+
+// Casts `image` to `format` when it has another, rounding to nearest first when going from
+// floating point to integers (vips_cast truncates).
+Status CastToFormat(VipsImagePtr& image, VipsBandFormat format);
+
+// Runs the pipeline and copies its pixels into an Image of `type` (the image's band format
+// must be `type`'s); `what` names the operation in errors.
+StatusOr<Image> ImageFromVips(VipsImage* image, PixelType type, const char* what);
 
 }  // namespace tessera

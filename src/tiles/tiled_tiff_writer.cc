@@ -53,40 +53,6 @@ Status TiffFailure(const std::string& what, const TiffErrors& errors) {
                        "): " + (errors.first[0] ? errors.first : "unknown libtiff error"));
 }
 
-// ---- pixel layout
-
-uint16_t SampleFormat(PixelType t) {
-  switch (t) {
-    case PixelType::kI8:
-    case PixelType::kI16:
-    case PixelType::kI32:
-      return SAMPLEFORMAT_INT;
-    case PixelType::kF32:
-    case PixelType::kF64:
-      return SAMPLEFORMAT_IEEEFP;
-    default:
-      return SAMPLEFORMAT_UINT;
-  }
-}
-
-uint16_t CompressionTag(TiffCompression c) {
-  switch (c) {
-    case TiffCompression::kNone:
-      return COMPRESSION_NONE;
-    case TiffCompression::kLzw:
-      return COMPRESSION_LZW;
-    case TiffCompression::kDeflate:
-      return COMPRESSION_ADOBE_DEFLATE;
-    case TiffCompression::kJpeg:
-      return COMPRESSION_JPEG;
-    case TiffCompression::kZstd:
-      return COMPRESSION_ZSTD;
-    case TiffCompression::kPackbits:
-      return COMPRESSION_PACKBITS;
-  }
-  return COMPRESSION_NONE;
-}
-
 Image KeepFirstBands(const Image& img, int bands) {
   if (img.bands() == bands) return img.Clone();
   Image out = Image::Uninitialized(img.width(), img.height(), bands, img.type());
@@ -125,7 +91,7 @@ Status SetupDirectory(TIFF* tif, const Layout& l, int level, double level_scale,
   set(TIFFTAG_TILELENGTH, static_cast<uint32_t>(o.tile_size));
   set(TIFFTAG_BITSPERSAMPLE, static_cast<uint16_t>(8 * BytesPerSample(l.type)));
   set(TIFFTAG_SAMPLESPERPIXEL, static_cast<uint16_t>(l.bands));
-  set(TIFFTAG_SAMPLEFORMAT, SampleFormat(l.type));
+  set(TIFFTAG_SAMPLEFORMAT, TiffSampleFormatOf(l.type));
   set(TIFFTAG_PLANARCONFIG, static_cast<uint16_t>(PLANARCONFIG_CONTIG));
   set(TIFFTAG_SOFTWARE, "Tessera");
   const bool rgb = l.bands == 3 || l.bands == 4;
@@ -139,7 +105,7 @@ Status SetupDirectory(TIFF* tif, const Layout& l, int level, double level_scale,
     if (l.bands == 2 || l.bands == 4) extra[0] = EXTRASAMPLE_UNASSALPHA;
     set(TIFFTAG_EXTRASAMPLES, static_cast<uint16_t>(extra.size()), extra.data());
   }
-  set(TIFFTAG_COMPRESSION, CompressionTag(o.compression));
+  set(TIFFTAG_COMPRESSION, TiffCompressionTag(o.compression));
   if (jpeg) {
     set(TIFFTAG_JPEGQUALITY, o.jpeg_quality);
     if (rgb) {
@@ -233,7 +199,7 @@ StatusOr<TiledTiffInfo> WriteTiledTiff(const std::string& path, int64_t width, i
   if (o.tile_size < 16 || o.tile_size % 16 != 0 || o.tile_size > 4096) {
     return InvalidArgumentError("the TIFF tile size must be a multiple of 16");
   }
-  if (!TIFFIsCODECConfigured(CompressionTag(o.compression))) {
+  if (!TIFFIsCODECConfigured(TiffCompressionTag(o.compression))) {
     return InvalidArgumentError("TIFF compression " +
                                 std::string(TiffCompressionName(o.compression)) +
                                 " is not available in this build");
