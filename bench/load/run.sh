@@ -313,7 +313,7 @@ tile_paths() { # ids-file level width height [query]  -> every tile of `level` o
     for (y = 0; y < ny; y++) for (x = 0; x < nx; x++)
       printf "/api/v1/item/%s/tiles/zxy/%d/%d/%d%s\n", $1, level, x, y, q }' "$1"
 }
-shuffled() { shuf --random-source=<(yes tessera); } # deterministic order
+shuffled() { shuf --random-source=<(yes tessera) "$@"; } # deterministic order; -n N: the first N
 PYR_LEVELS=$(levels_for "$PYR_W" "$PYR_H")
 ZSTD_LEVELS=$(levels_for "$ZSTD_W" "$ZSTD_H")
 
@@ -353,7 +353,7 @@ awk -v w="$PYR_W" -v h="$PYR_H" -v levels="$PYR_LEVELS" -F/ '{
 awk -v w="$PYR_W" -v h="$PYR_H" -v size="$REGION_SIZE" -v out="$REGION_OUT" '{
     for (top = 0; top + size <= h; top += 256) for (left = 0; left + size <= w; left += 256)
       printf "/api/v1/item/%s/tiles/region?left=%d&top=%d&regionWidth=%d&regionHeight=%d&width=%d&encoding=JPEG\n",
-        $1, left, top, size, size, out }' "$WORK/lists/pass-items.txt" | shuffled | head -n 200000 \
+        $1, left, top, size, size, out }' "$WORK/lists/pass-items.txt" | shuffled -n 200000 \
   >"$WORK/lists/region.txt"
 awk '{ print "/api/v1/item/" $1 "/tiles/thumbnail?width=256&height=256" }' \
   "$WORK/lists/mem-items.txt" >"$WORK/lists/thumbs.txt"

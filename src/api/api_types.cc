@@ -52,7 +52,10 @@ ApiResponse ApiResponse::Error(const Status& status) {
   nlohmann::ordered_json j;
   j["message"] = status.message();
   j["type"] = std::string(ErrorTypeFor(status.code()));
-  return Json(j, HttpStatusFor(status.code()));
+  ApiResponse resp = Json(j, HttpStatusFor(status.code()));
+  // Unavailable is momentary (a full queue, too many exports at once): say when to retry.
+  if (status.code() == StatusCode::kUnavailable) resp.headers.emplace_back("Retry-After", "1");
+  return resp;
 }
 
 std::string ApiResponse::BodyText() const {

@@ -51,7 +51,8 @@ struct ApiResponse {
   static ApiResponse Json(const nlohmann::ordered_json& j, int status = 200);
   static ApiResponse Json(const nlohmann::json& j, int status = 200);
   static ApiResponse Content(BytesPtr bytes, std::string content_type, int status = 200);
-  // Girder's error shape: {"message": ..., "type": ...} with the status from the one table.
+  // Girder's error shape: {"message": ..., "type": ...} with the status from the one table;
+  // 503s (Unavailable) also say `Retry-After: 1`.
   static ApiResponse Error(const Status& status);
   // The body as text (tests, logs).
   std::string BodyText() const;

@@ -11,8 +11,6 @@
 namespace tessera {
 namespace {
 
-ApiResponse ErrorResponse(const Status& s) { return ApiResponse::Error(s); }
-
 struct DziParams {
   int tile_size = 256;
   int overlap = 0;
@@ -167,9 +165,9 @@ void DziApi::Register(Router& router) {
 
 HandlerResult DziApi::Descriptor(ApiRequest& r) {
   auto params = ParseDziParams(r, "");
-  if (!params.ok()) return ErrorResponse(params.status());
+  if (!params.ok()) return ApiResponse::Error(params.status());
   auto item = resolver_.Resolve(r.PathParam("id"), r);
-  if (!item.ok()) return ErrorResponse(item.status());
+  if (!item.ok()) return ApiResponse::Error(item.status());
   auto respond = [p = *params](const SourcePtr& s) {
     const SourceMetadata& m = s->metadata();
     std::string xml = "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Image TileSize=\"" +
@@ -183,20 +181,20 @@ HandlerResult DziApi::Descriptor(ApiRequest& r) {
   if (SourcePtr s = ctx_.source_cache->Peek(item->source.key)) return respond(s);
   return Deferred([this, ref = item->source, respond]() {
     auto s = ctx_.tiles->GetSource(ref);
-    return s.ok() ? respond(*s) : ErrorResponse(s.status());
+    return s.ok() ? respond(*s) : ApiResponse::Error(s.status());
   });
 }
 
 HandlerResult DziApi::Tile(ApiRequest& r) {
   std::string extension;
   auto xy = ParseTileName(r.PathParam("xy"), &extension);
-  if (!xy.ok()) return ErrorResponse(xy.status());
+  if (!xy.ok()) return ApiResponse::Error(xy.status());
   auto level = PathInt(r, "level");
-  if (!level.ok()) return ErrorResponse(level.status());
+  if (!level.ok()) return ApiResponse::Error(level.status());
   auto params = ParseDziParams(r, extension);
-  if (!params.ok()) return ErrorResponse(params.status());
+  if (!params.ok()) return ApiResponse::Error(params.status());
   auto item = resolver_.Resolve(r.PathParam("id"), r);
-  if (!item.ok()) return ErrorResponse(item.status());
+  if (!item.ok()) return ApiResponse::Error(item.status());
   const int64_t x = xy->first, y = xy->second;
   const std::string key = "dzi|" + item->source.key + "|" + std::to_string(params->frame) + "|" +
                           std::to_string(*level) + "/" + std::to_string(x) + "_" +
@@ -208,11 +206,11 @@ HandlerResult DziApi::Tile(ApiRequest& r) {
   auto produce = [this, ref = item->source, p = *params, level = *level, x, y, key,
                   etag](const SourcePtr& s) -> ApiResponse {
     auto plan = PlanDziTile(*s, level, x, y, p.tile_size, p.overlap);
-    if (!plan.ok()) return ErrorResponse(plan.status());
+    if (!plan.ok()) return ApiResponse::Error(plan.status());
     auto img = ReadDziTile(*ctx_.tiles, s, ref, p.frame, *plan);
-    if (!img.ok()) return ErrorResponse(img.status());
+    if (!img.ok()) return ApiResponse::Error(img.status());
     auto bytes = Encode(*img, p.encode);
-    if (!bytes.ok()) return ErrorResponse(bytes.status());
+    if (!bytes.ok()) return ApiResponse::Error(bytes.status());
     TileValuePtr v = MakeEncodedValue(p.encode.encoding, std::move(*bytes));
     ctx_.tile_cache->Put(key, v);
     return ImageResponse(v, etag);
@@ -221,12 +219,12 @@ HandlerResult DziApi::Tile(ApiRequest& r) {
   if (source) {
     // Range errors are cheap: answer them here.
     auto plan = PlanDziTile(*source, *level, x, y, params->tile_size, params->overlap);
-    if (!plan.ok()) return ErrorResponse(plan.status());
+    if (!plan.ok()) return ApiResponse::Error(plan.status());
   }
   return Deferred([this, ref = item->source, source, produce]() {
     if (source) return produce(source);
     auto s = ctx_.tiles->GetSource(ref);
-    return s.ok() ? produce(*s) : ErrorResponse(s.status());
+    return s.ok() ? produce(*s) : ApiResponse::Error(s.status());
   });
 }
 

@@ -23,8 +23,6 @@ constexpr int64_t kMaxSide = 16383;
 constexpr int64_t kCachedOutputPixels = int64_t{1024} * 1024;
 constexpr int kNamePage = 500;
 
-ApiResponse ErrorResponse(const Status& s) { return ApiResponse::Error(s); }
-
 // RFC 3986 percent-encoding of everything but the unreserved characters.
 std::string PercentEncode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -246,7 +244,7 @@ StatusOr<ResolvedItem> IiifApi::ResolveIdentifier(const std::string& identifier,
 HandlerResult IiifApi::Redirect(ApiRequest& r) {
   const std::string identifier = r.PathParam("id");
   auto item = ResolveIdentifier(identifier, r);
-  if (!item.ok()) return ErrorResponse(item.status());
+  if (!item.ok()) return ApiResponse::Error(item.status());
   ApiResponse resp;
   resp.status = 303;
   resp.content_type.clear();
@@ -257,7 +255,7 @@ HandlerResult IiifApi::Redirect(ApiRequest& r) {
 HandlerResult IiifApi::Info(ApiRequest& r) {
   const std::string identifier = r.PathParam("id");
   auto item = ResolveIdentifier(identifier, r);
-  if (!item.ok()) return ErrorResponse(item.status());
+  if (!item.ok()) return ApiResponse::Error(item.status());
   const std::string* accept = r.Header("accept");
   const bool ld = accept && accept->find("application/ld+json") != std::string::npos;
   auto respond = [base = BaseUri(r, identifier), limits = Limits(), ld](const SourcePtr& s) {
@@ -298,17 +296,17 @@ HandlerResult IiifApi::Info(ApiRequest& r) {
   if (SourcePtr s = ctx_.source_cache->Peek(item->source.key)) return respond(s);
   return Deferred([this, ref = item->source, respond]() {
     auto s = ctx_.tiles->GetSource(ref);
-    return s.ok() ? respond(*s) : ErrorResponse(s.status());
+    return s.ok() ? respond(*s) : ApiResponse::Error(s.status());
   });
 }
 
 HandlerResult IiifApi::Image(ApiRequest& r) {
   auto req = ParseIiifImageRequest(r.PathParam("region"), r.PathParam("size"),
                                    r.PathParam("rotation"), r.PathParam("quality_format"));
-  if (!req.ok()) return ErrorResponse(req.status());
+  if (!req.ok()) return ApiResponse::Error(req.status());
   const std::string identifier = r.PathParam("id");
   auto item = ResolveIdentifier(identifier, r);
-  if (!item.ok()) return ErrorResponse(item.status());
+  if (!item.ok()) return ApiResponse::Error(item.status());
   const std::string key = "iiif|" + item->source.key + "|" + req->Key();
   const std::string etag = ETagFor(key);
   if (NotModified(r, etag)) return NotModifiedResponse(etag);
@@ -319,9 +317,9 @@ HandlerResult IiifApi::Image(ApiRequest& r) {
   if (!source) {  // opening belongs on a worker; so does everything after it
     return Deferred([this, req = *req, ref = item->source, key, etag, base, limits]() {
       auto s = ctx_.tiles->GetSource(ref);
-      if (!s.ok()) return ErrorResponse(s.status());
+      if (!s.ok()) return ApiResponse::Error(s.status());
       auto plan = PlanImage(**s, req, limits);
-      if (!plan.ok()) return ErrorResponse(plan.status());
+      if (!plan.ok()) return ApiResponse::Error(plan.status());
       StatusOr<TileValuePtr> v = TileValuePtr();
       if (plan->tile) {
         v = ctx_.tiles->GetTile(TileFor(ref, *plan->tile, req.format));
@@ -330,11 +328,11 @@ HandlerResult IiifApi::Image(ApiRequest& r) {
       } else {
         v = Render(ctx_, *s, ref, req, *plan, key);
       }
-      return v.ok() ? ImageAnswer(*v, etag, base, plan->canonical) : ErrorResponse(v.status());
+      return v.ok() ? ImageAnswer(*v, etag, base, plan->canonical) : ApiResponse::Error(v.status());
     });
   }
   auto plan = PlanImage(*source, *req, limits);
-  if (!plan.ok()) return ErrorResponse(plan.status());
+  if (!plan.ok()) return ApiResponse::Error(plan.status());
   if (plan->tile) {
     TileRequest t = TileFor(item->source, *plan->tile, req->format);
     if (TileValuePtr hit = ctx_.tiles->TryCached(t)) {
@@ -342,11 +340,11 @@ HandlerResult IiifApi::Image(ApiRequest& r) {
     }
     if (auto now = ctx_.tiles->TryServeInline(t)) {
       return now->ok() ? ImageAnswer(**now, etag, base, plan->canonical)
-                       : ErrorResponse(now->status());
+                       : ApiResponse::Error(now->status());
     }
     return Deferred([this, t = std::move(t), etag, base, canonical = plan->canonical]() {
       auto v = ctx_.tiles->GetTile(t);
-      return v.ok() ? ImageAnswer(*v, etag, base, canonical) : ErrorResponse(v.status());
+      return v.ok() ? ImageAnswer(*v, etag, base, canonical) : ApiResponse::Error(v.status());
     });
   }
   if (TileValuePtr hit = ctx_.tile_cache->Get(key)) {
@@ -354,7 +352,7 @@ HandlerResult IiifApi::Image(ApiRequest& r) {
   }
   return Deferred([this, source, req = *req, ref = item->source, plan = *plan, key, etag, base]() {
     auto v = Render(ctx_, source, ref, req, plan, key);
-    return v.ok() ? ImageAnswer(*v, etag, base, plan.canonical) : ErrorResponse(v.status());
+    return v.ok() ? ImageAnswer(*v, etag, base, plan.canonical) : ApiResponse::Error(v.status());
   });
 }
 

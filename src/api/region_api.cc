@@ -20,12 +20,6 @@ constexpr double kHistogramDefaultSize = 2048;  // large_image documents it, we 
 constexpr int kBandsAnalysisSize = 2048;
 constexpr size_t kMaxFrameList = 10000;
 
-ApiResponse ErrorResponse(const Status& s) {
-  ApiResponse resp = ApiResponse::Error(s);
-  if (s.code() == StatusCode::kUnavailable) resp.headers.emplace_back("Retry-After", "1");
-  return resp;
-}
-
 std::string FilterKey(const std::optional<ResampleFilter>& f) {
   return f ? std::to_string(static_cast<int>(*f)) : "d";
 }
@@ -212,7 +206,7 @@ void RegionApi::Register(Router& router) {
 
 HandlerResult RegionApi::Region(ApiRequest& r) {
   auto parsed = ParseRegion(r, resolver_);
-  if (!parsed.ok()) return ErrorResponse(parsed.status());
+  if (!parsed.ok()) return ApiResponse::Error(parsed.status());
   if (NotModified(r, parsed->etag)) return NotModifiedResponse(parsed->etag);
   return Deferred([this, q = std::move(*parsed)]() {
     auto decorate = [&q](ApiResponse resp) {
@@ -251,7 +245,7 @@ HandlerResult RegionApi::Region(ApiRequest& r) {
       return decorate(ApiResponse::Content(std::make_shared<const Bytes>(std::move(bytes)), mime));
     };
     auto resp = run();
-    return resp.ok() ? std::move(*resp) : ErrorResponse(resp.status());
+    return resp.ok() ? std::move(*resp) : ApiResponse::Error(resp.status());
   });
 }
 
@@ -284,7 +278,7 @@ HandlerResult RegionApi::Pixel(ApiRequest& r) {
     return q;
   };
   auto parsed = parse();
-  if (!parsed.ok()) return ErrorResponse(parsed.status());
+  if (!parsed.ok()) return ApiResponse::Error(parsed.status());
   return Deferred([this, q = std::move(*parsed)]() {
     auto run = [&]() -> StatusOr<nlohmann::ordered_json> {
       TS_ASSIGN_OR_RETURN(SourcePtr src, ctx_.tiles->GetSource(q.ref));
@@ -307,7 +301,7 @@ HandlerResult RegionApi::Pixel(ApiRequest& r) {
       return list;
     };
     auto j = run();
-    return j.ok() ? ApiResponse::Json(*j) : ErrorResponse(j.status());
+    return j.ok() ? ApiResponse::Json(*j) : ApiResponse::Error(j.status());
   });
 }
 
@@ -362,7 +356,7 @@ HandlerResult RegionApi::Histogram(ApiRequest& r) {
     return q;
   };
   auto parsed = parse();
-  if (!parsed.ok()) return ErrorResponse(parsed.status());
+  if (!parsed.ok()) return ApiResponse::Error(parsed.status());
   if (NotModified(r, parsed->etag)) return NotModifiedResponse(parsed->etag);
   return Deferred([this, q = std::move(*parsed)]() {
     auto run = [&]() -> StatusOr<nlohmann::ordered_json> {
@@ -401,7 +395,7 @@ HandlerResult RegionApi::Histogram(ApiRequest& r) {
       return list;
     };
     auto j = run();
-    if (!j.ok()) return ErrorResponse(j.status());
+    if (!j.ok()) return ApiResponse::Error(j.status());
     ApiResponse resp = ApiResponse::Json(*j);
     AddCachingHeaders(resp, q.etag);
     return resp;
@@ -426,9 +420,9 @@ void RegionApi::KeepBands(const std::string& key, BytesPtr body) {
 
 HandlerResult RegionApi::Bands(ApiRequest& r) {
   auto item = resolver_.Resolve(r.PathParam("id"), r);
-  if (!item.ok()) return ErrorResponse(item.status());
+  if (!item.ok()) return ApiResponse::Error(item.status());
   auto frame = FrameParam(r);
-  if (!frame.ok()) return ErrorResponse(frame.status());
+  if (!frame.ok()) return ApiResponse::Error(frame.status());
   const std::string key = item->source.key + "|" + std::to_string(*frame);
   const std::string etag = ETagFor("bands|" + key);
   if (NotModified(r, etag)) return NotModifiedResponse(etag);
@@ -477,7 +471,7 @@ HandlerResult RegionApi::Bands(ApiRequest& r) {
       return BytesPtr(body);
     };
     auto body = run();
-    return body.ok() ? respond(*body) : ErrorResponse(body.status());
+    return body.ok() ? respond(*body) : ApiResponse::Error(body.status());
   });
 }
 

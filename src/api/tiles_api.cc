@@ -8,11 +8,7 @@
 
 namespace tessera {
 
-namespace {
-
-ApiResponse ErrorResponse(const Status& s) { return ApiResponse::Error(s); }
-
-}  // namespace
+namespace {}  // namespace
 
 void TilesApi::Register(Router& router) {
   router.Add("GET", "/api/v1/item/{id}/tiles", [this](ApiRequest& r) { return Metadata(r); });
@@ -28,14 +24,14 @@ void TilesApi::Register(Router& router) {
 
 HandlerResult TilesApi::Metadata(ApiRequest& r) {
   auto resolved = resolver_.Resolve(r.PathParam("id"), r);
-  if (!resolved.ok()) return ErrorResponse(resolved.status());
+  if (!resolved.ok()) return ApiResponse::Error(resolved.status());
   auto respond = [](const SourcePtr& s) {
     return ApiResponse::Json(MetadataToJson(s->metadata()));
   };
   if (SourcePtr s = ctx_.source_cache->Peek(resolved->source.key)) return respond(s);
   return Deferred([this, ref = resolved->source, respond]() {
     auto s = ctx_.tiles->GetSource(ref);
-    return s.ok() ? respond(*s) : ErrorResponse(s.status());
+    return s.ok() ? respond(*s) : ApiResponse::Error(s.status());
   });
 }
 
@@ -66,16 +62,16 @@ HandlerResult TilesApi::Tile(ApiRequest& r, bool with_frame) {
     return t;
   };
   auto request = build();
-  if (!request.ok()) return ErrorResponse(request.status());
+  if (!request.ok()) return ApiResponse::Error(request.status());
   std::string etag = ETagFor(EncodedTileKey(*request));
   if (NotModified(r, etag)) return NotModifiedResponse(etag);
   if (TileValuePtr hit = ctx_.tiles->TryCached(*request)) return ImageResponse(hit, etag);
   if (auto now = ctx_.tiles->TryServeInline(*request)) {
-    return now->ok() ? ImageResponse(**now, etag) : ErrorResponse(now->status());
+    return now->ok() ? ImageResponse(**now, etag) : ApiResponse::Error(now->status());
   }
   return Deferred([this, t = std::move(*request), etag]() {
     auto v = ctx_.tiles->GetTile(t);
-    return v.ok() ? ImageResponse(*v, etag) : ErrorResponse(v.status());
+    return v.ok() ? ImageResponse(*v, etag) : ApiResponse::Error(v.status());
   });
 }
 
@@ -101,11 +97,12 @@ HandlerResult TilesApi::Thumbnail(ApiRequest& r) {
     return t;
   };
   auto request = build();
-  if (!request.ok()) return ErrorResponse(request.status());
+  if (!request.ok()) return ApiResponse::Error(request.status());
   const std::string filename = DefaultFilename(item_name, "thumbnail", request->encode.encoding);
-  return ServeCachedImage(
-      r, *ctx_.tile_cache, ThumbnailKey(*request), filename,
-      [this, t = std::move(*request)]() { return ctx_.tiles->GetThumbnail(t); });
+  const std::string key = ThumbnailKey(*request);  // before the request moves into the lambda
+  return ServeCachedImage(r, *ctx_.tile_cache, key, filename, [this, t = std::move(*request)]() {
+    return ctx_.tiles->GetThumbnail(t);
+  });
 }
 
 }  // namespace tessera

@@ -138,9 +138,7 @@ class Session : public std::enable_shared_from_this<Session> {
     });
     if (!queued) {
       counters_.rejected.fetch_add(1, std::memory_order_relaxed);
-      ApiResponse busy = ApiResponse::Error(UnavailableError("The server is busy; retry shortly"));
-      busy.headers.emplace_back("Retry-After", "1");
-      Write(std::move(busy));
+      Write(ApiResponse::Error(UnavailableError("The server is busy; retry shortly")));
     }
   }
 

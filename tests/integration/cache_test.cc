@@ -143,5 +143,28 @@ TEST_F(CacheTest, ARewrittenFileIsNotServedStale) {
   EXPECT_LE(CompareImages(t, *ref, 512, 512, 3).max_abs, 2);
 }
 
+TEST_F(CacheTest, CachedImagesAreHitsWithTheirOwnETags) {
+  TS_REQUIRE_TESTDATA(svs, "CMU-1-Small-Region.svs");
+  TS_REQUIRE_TESTDATA(boxes, "boxes.tiff");
+  const std::string a = Import(svs), b = Import(boxes);
+  // Thumbnails, associated images and sprites share one flow (ServeCachedImage): the second
+  // request is one cache lookup, a hit, and each image's answer has its own ETag.
+  for (const std::string tail :
+       {"/tiles/thumbnail?width=100", "/tiles/images/label", "/tiles/tile_frames?width=100"}) {
+    HttpResult first = Get("/api/v1/item/" + a + tail);
+    ASSERT_EQ(first.status, 200) << tail << ": " << first.body;
+    const auto before = app().tile_cache().Stats();
+    HttpResult again = Get("/api/v1/item/" + a + tail);
+    const auto after = app().tile_cache().Stats();
+    EXPECT_EQ(again.body, first.body) << tail;
+    EXPECT_EQ(after.hits - before.hits, 1u) << tail;
+    EXPECT_EQ(after.misses, before.misses) << tail;
+    EXPECT_EQ(again.Header("etag"), first.Header("etag")) << tail;
+  }
+  const std::string thumb = "/tiles/thumbnail?width=100";
+  EXPECT_NE(Get("/api/v1/item/" + a + thumb).Header("etag"),
+            Get("/api/v1/item/" + b + thumb).Header("etag"));
+}
+
 }  // namespace
 }  // namespace tessera
