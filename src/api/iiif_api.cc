@@ -1,7 +1,6 @@
 #include "api/iiif_api.h"
 
 #include <algorithm>
-#include <cctype>
 #include <cmath>
 #include <optional>
 #include <utility>
@@ -28,7 +27,8 @@ std::string PercentEncode(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
   for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '.' || c == '_' || c == '~') {
+    const bool alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    if (alnum || c == '-' || c == '.' || c == '_' || c == '~') {
       out.push_back(static_cast<char>(c));
     } else {
       out += '%';
@@ -46,7 +46,8 @@ std::string FirstToken(const std::string* header) {
   std::string_view v = Trim(Split(*header, ',').front());
   std::string out;
   for (unsigned char c : v) {
-    if (std::isalnum(c) || c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_') {
+    const bool alnum = (c >= '0' && c <= '9') || ((c | 0x20) >= 'a' && (c | 0x20) <= 'z');
+    if (alnum || c == '.' || c == '-' || c == ':' || c == '[' || c == ']' || c == '_') {
       out.push_back(static_cast<char>(c));
     }
   }

@@ -52,6 +52,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   so.io_threads = config.io_threads;
   so.workers = config.workers;
   so.max_queued_work = static_cast<size_t>(config.max_queue);
+  so.idle_timeout = std::chrono::seconds(config.request_timeout_s);
   so.web_root = config.web_root.empty() ? std::string(TESSERA_WEB_ROOT) : config.web_root;
   app->server_ = std::make_unique<HttpServer>(so, app->router_);
   return app;

@@ -109,6 +109,7 @@ constexpr char kServeHelp[] =
     "  --max-queue N            queued tile work before 503 (4096)\n"
     "  --max-output-pixels N    largest thumbnail/region output (67108864)\n"
     "  --file-check-interval-ms N  re-stat an item's file after N ms (1000; 0: every request)\n"
+    "  --request-timeout-s N    close a connection whose request or response takes longer (60)\n"
     "  --log-level L            debug, info, warning, error, off (info)\n";
 
 }  // namespace

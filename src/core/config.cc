@@ -95,6 +95,7 @@ std::vector<std::string> SettingNames() {
           "workers",
           "max-queue",
           "max-output-pixels",
+          "request-timeout-s",
           "log-level"};
 }
 
@@ -130,6 +131,8 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     TS_ASSIGN_OR_RETURN(c->max_queue, PositiveInt(key, value, 1, 1 << 24));
   } else if (key == "file-check-interval-ms") {
     TS_ASSIGN_OR_RETURN(c->file_check_interval_ms, PositiveInt(key, value, 0, 3600 * 1000));
+  } else if (key == "request-timeout-s") {
+    TS_ASSIGN_OR_RETURN(c->request_timeout_s, PositiveInt(key, value, 1, 24 * 3600));
   } else if (key == "log-level") {
     if (!ParseLogLevel(value, &c->log_level)) {
       return Bad(key, value, "expected debug, info, warning, error or off");

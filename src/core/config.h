@@ -34,6 +34,9 @@ struct Config {
   // How long a file's stat (mtime, size: part of every cache key) is trusted before the file is
   // checked again. 0 checks on every request.
   int file_check_interval_ms = 1000;
+  // A request must arrive (header and body) and a response must be taken by the client within
+  // this many seconds of its start, or the connection is closed (idle keep-alive included).
+  int request_timeout_s = 60;
   LogLevel log_level = LogLevel::kInfo;
 
   // Fills the zero (auto) fields from the machine: memory size (cgroup limit aware), cores and

@@ -67,6 +67,11 @@ std::optional<double> ParseDouble(std::string_view s) {
 
 std::string FormatDouble(double v) {
   char buf[32];
+  // Whole numbers (pixel coordinates, most keys) print as integers: the same text, faster.
+  if (v == std::trunc(v) && std::fabs(v) < 9.0e15) {
+    const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), static_cast<int64_t>(v));
+    return std::string(buf, end);
+  }
   const auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), v);
   return ec == std::errc() ? std::string(buf, end) : std::to_string(v);
 }

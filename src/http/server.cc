@@ -1,11 +1,23 @@
 // The only translation unit that includes Boost.Beast (it is heavy to compile).
+//
+// Shape, chosen for the cost of a cache hit (docs/performance.md):
+// - one io_context per I/O thread, each connection bound to one of them for its life, so a
+//   connection's handlers never run concurrently and need no strand;
+// - requests are parsed by a Beast basic_parser straight into an ApiRequest (no intermediate
+//   message and field list);
+// - responses are written with one gather write of a header we serialize ourselves and the
+//   cached body bytes (no copy of the body); file bodies stream through Beast's file_body;
+// - time-outs are checked once a second per I/O thread (a sweep over its connections) instead
+//   of arming a timer for every read and write.
 #include "http/server.h"
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <charconv>
 #include <condition_variable>
 #include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -27,6 +39,12 @@ namespace {
 
 constexpr char kCorsAllowHeaders[] =
     "Content-Type, Girder-Token, Girder-Authorization, Authorization, Range, If-None-Match";
+// Sent with every response (CORS, so that browser viewers on other origins can read tiles).
+constexpr std::string_view kCommonHeaders =
+    "Server: tessera\r\n"
+    "Access-Control-Allow-Origin: *\r\n"
+    "Access-Control-Expose-Headers: ETag, Content-Disposition\r\n";
+constexpr uint64_t kNever = ~uint64_t{0};
 
 struct Counters {
   std::atomic<uint64_t> connections{0}, requests{0}, deferred{0}, rejected{0};
@@ -51,11 +69,118 @@ bool ParseTarget(std::string_view target, ApiRequest* out) {
   return true;
 }
 
+std::string_view View(beast::string_view s) { return std::string_view(s.data(), s.size()); }
+
+// Parses one request straight into an ApiRequest.
+class RequestParser final : public http::basic_parser<true> {
+ public:
+  RequestParser(uint32_t max_header_bytes, uint64_t max_body_bytes) {
+    header_limit(max_header_bytes);
+    body_limit(max_body_bytes);
+  }
+
+  ApiRequest& request() { return request_; }
+  bool target_ok() const { return target_ok_; }
+  bool expects_continue() const { return expect_continue_; }
+  int version() const { return version_; }  // 10 or 11
+
+ private:
+  void on_request_impl(http::verb, beast::string_view method, beast::string_view target,
+                       int version, beast::error_code&) override {
+    version_ = version;
+    request_.method.assign(method.data(), method.size());
+    target_ok_ = ParseTarget(View(target), &request_);
+  }
+  void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
+  void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,
+                     beast::error_code&) override {
+    if (name == http::field::expect && EqualsIgnoreCase(View(value), "100-continue")) {
+      expect_continue_ = true;
+    }
+    request_.headers.emplace_back(ToLower(View(name_string)), std::string(View(value)));
+  }
+  void on_header_impl(beast::error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>& length,
+                         beast::error_code&) override {
+    if (length) request_.body.reserve(static_cast<size_t>(*length));
+  }
+  std::size_t on_body_impl(beast::string_view body, beast::error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
+  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view body,
+                                 beast::error_code&) override {
+    request_.body.append(body.data(), body.size());
+    return body.size();
+  }
+  void on_finish_impl(beast::error_code&) override {}
+
+  ApiRequest request_;
+  bool target_ok_ = true;
+  bool expect_continue_ = false;
+  int version_ = 11;
+};
+
+// A header value without CR or LF (no response splitting, whatever a handler put there).
+void AppendHeaderValue(std::string& out, std::string_view v) {
+  if (!std::memchr(v.data(), '\r', v.size()) && !std::memchr(v.data(), '\n', v.size())) {
+    out.append(v.data(), v.size());  // the usual case, two vectorized scans
+    return;
+  }
+  for (char c : v) {
+    if (c != '\r' && c != '\n') out.push_back(c);
+  }
+}
+
+void AppendNumber(std::string& out, uint64_t n) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof(buf), n);
+  out.append(buf, r.ptr);
+}
+
+class Session;
+
+// One I/O thread: its io_context, its connections, and the once-a-second time-out sweep.
+// Everything but `ioc` is touched only from the loop's own thread.
+class IoLoop {
+ public:
+  explicit IoLoop(std::chrono::seconds idle_timeout)
+      : ioc(1),
+        timeout_ticks_(static_cast<uint64_t>(std::max<int64_t>(1, idle_timeout.count()))),
+        sweep_(ioc) {}
+
+  void Start() {
+    ScheduleSweep();
+    thread_ = std::thread([this] { ioc.run(); });
+  }
+  void Join() {
+    if (thread_.joinable()) thread_.join();
+  }
+
+  void Add(const std::shared_ptr<Session>& s) { sessions_.push_back(s); }
+  // The tick after which an operation started now has timed out.
+  uint64_t Deadline() const { return tick_ + timeout_ticks_ + 1; }
+
+  net::io_context ioc;
+
+ private:
+  void ScheduleSweep();
+  void Sweep();
+
+  const uint64_t timeout_ticks_;
+  uint64_t tick_ = 0;
+  net::steady_timer sweep_;
+  std::vector<std::weak_ptr<Session>> sessions_;
+  std::thread thread_;
+};
+
 class Session : public std::enable_shared_from_this<Session> {
  public:
-  Session(tcp::socket socket, const ServerOptions& options, const Router& router, ThreadPool& pool,
-          Counters& counters)
-      : stream_(std::move(socket)),
+  Session(tcp::socket socket, IoLoop& loop, const ServerOptions& options, const Router& router,
+          ThreadPool& pool, Counters& counters)
+      : socket_(std::move(socket)),
+        loop_(loop),
         options_(options),
         router_(router),
         pool_(pool),
@@ -63,24 +188,51 @@ class Session : public std::enable_shared_from_this<Session> {
 
   ~Session() { RemoveBodyFile(); }  // a connection that died before sending its file
 
-  void Run() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::Read, shared_from_this()));
+  // On the session's own loop.
+  void Start() {
+    loop_.Add(shared_from_this());
+    Read();
+  }
+
+  // From the sweep: closes the connection when its current read or write has run too long.
+  void CloseIfExpired(uint64_t tick) {
+    if (tick >= deadline_) Close();
   }
 
  private:
   void Read() {
-    parser_.emplace();
-    parser_->header_limit(options_.max_header_bytes);
-    parser_->body_limit(options_.max_body_bytes);
-    stream_.expires_after(options_.idle_timeout);
-    http::async_read(stream_, buffer_, *parser_,
-                     beast::bind_front_handler(&Session::OnRead, shared_from_this()));
+    parser_.emplace(options_.max_header_bytes, options_.max_body_bytes);
+    deadline_ = loop_.Deadline();
+    http::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnHeader(ec); });
   }
 
-  void OnRead(beast::error_code ec, std::size_t) {
-    if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-        ec == net::error::connection_reset || ec == net::error::operation_aborted) {
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnRead(ec);
+    if (parser_->is_done()) return OnRead(ec);
+    if (parser_->expects_continue()) {
+      static constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+      net::async_write(socket_, net::buffer(kContinue.data(), kContinue.size()),
+                       [self = shared_from_this()](beast::error_code ec, std::size_t) {
+                         if (ec) return self->Close();
+                         self->ReadBody();
+                       });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    http::async_read(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
+  }
+
+  void OnRead(beast::error_code ec) {
+    if (ec == http::error::end_of_stream || ec == net::error::eof ||
+        ec == net::error::connection_reset || ec == net::error::operation_aborted ||
+        ec == net::error::bad_descriptor) {
       return Close();
     }
     if (ec) {
@@ -92,25 +244,17 @@ class Session : public std::enable_shared_from_this<Session> {
           ApiResponse::Error(InvalidArgumentError("Bad HTTP request: " + ec.message()));
       resp.status = status;
       keep_alive_ = false;
-      head_ = false;
+      head_request_ = false;
       return Write(std::move(resp));
     }
     counters_.requests.fetch_add(1, std::memory_order_relaxed);
-    http::request<http::string_body> req = parser_->release();
-    keep_alive_ = req.keep_alive();
-    head_ = req.method() == http::verb::head;
-
-    ApiRequest api;
-    api.method = std::string(req.method_string());
-    if (!ParseTarget(std::string_view(req.target().data(), req.target().size()), &api)) {
+    keep_alive_ = parser_->keep_alive();
+    http10_ = parser_->version() < 11;
+    ApiRequest& api = parser_->request();
+    head_request_ = api.method == "HEAD";
+    if (!parser_->target_ok()) {
       return Write(ApiResponse::Error(InvalidArgumentError("Malformed URL encoding")));
     }
-    for (const auto& field : req) {
-      api.headers.emplace_back(
-          ToLower(std::string_view(field.name_string().data(), field.name_string().size())),
-          std::string(field.value()));
-    }
-    api.body = std::move(req.body());
 
     if (api.method == "OPTIONS") {
       ApiResponse resp;
@@ -130,12 +274,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (result.response) return Write(std::move(*result.response));
 
     counters_.deferred.fetch_add(1, std::memory_order_relaxed);
-    auto self = shared_from_this();
-    bool queued = pool_.TrySubmit([self, work = std::move(result.deferred)]() {
-      ApiResponse resp = work();
-      net::post(self->stream_.get_executor(),
-                [self, resp = std::move(resp)]() mutable { self->Write(std::move(resp)); });
-    });
+    deadline_ = kNever;  // the server is working, not the client
+    // The worker hands its reference back with the response, so the session always ends on
+    // its own loop.
+    bool queued =
+        pool_.TrySubmit([self = shared_from_this(), work = std::move(result.deferred)]() mutable {
+          ApiResponse resp = work();
+          IoLoop& loop = self->loop_;
+          net::post(loop.ioc, [self = std::move(self), resp = std::move(resp)]() mutable {
+            self->Write(std::move(resp));
+          });
+        });
     if (!queued) {
       counters_.rejected.fetch_add(1, std::memory_order_relaxed);
       Write(ApiResponse::Error(UnavailableError("The server is busy; retry shortly")));
@@ -145,27 +294,43 @@ class Session : public std::enable_shared_from_this<Session> {
   void Write(ApiResponse resp) {
     current_ = std::move(resp);
     if (!current_.body_file.empty()) return WriteFile();
-    response_.emplace();
-    auto& res = *response_;
-    res.version(11);
-    res.result(static_cast<http::status>(current_.status));
-    res.set(http::field::server, "tessera");
-    res.set(http::field::access_control_allow_origin, "*");
-    res.set(http::field::access_control_expose_headers, "ETag, Content-Disposition");
-    if (!current_.content_type.empty()) res.set(http::field::content_type, current_.content_type);
-    for (const auto& [k, v] : current_.headers) res.set(k, v);
-    res.keep_alive(keep_alive_);
     const size_t size = current_.body ? current_.body->size() : 0;
-    if (!head_ && size > 0) {
-      res.body() = http::span_body<const char>::value_type(
-          reinterpret_cast<const char*>(current_.body->data()), size);
+    std::string& h = header_;
+    h.clear();
+    h += "HTTP/1.1 ";
+    AppendNumber(h, static_cast<uint64_t>(current_.status));
+    h += ' ';
+    h += View(http::obsolete_reason(static_cast<http::status>(current_.status)));
+    h += "\r\n";
+    h += kCommonHeaders;
+    if (!current_.content_type.empty()) {
+      h += "Content-Type: ";
+      AppendHeaderValue(h, current_.content_type);
+      h += "\r\n";
+    }
+    for (const auto& [k, v] : current_.headers) {
+      AppendHeaderValue(h, k);
+      h += ": ";
+      AppendHeaderValue(h, v);
+      h += "\r\n";
+    }
+    if (!keep_alive_) {
+      h += "Connection: close\r\n";
+    } else if (http10_) {
+      h += "Connection: keep-alive\r\n";
     }
     if (current_.status != 304 && current_.status != 204) {
-      res.set(http::field::content_length, std::to_string(size));
+      h += "Content-Length: ";
+      AppendNumber(h, size);
+      h += "\r\n";
     }
-    stream_.expires_after(options_.idle_timeout);
-    http::async_write(stream_, res,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    h += "\r\n";
+    std::array<net::const_buffer, 2> buffers{net::buffer(h), net::const_buffer()};
+    if (!head_request_ && size > 0) buffers[1] = net::buffer(current_.body->data(), size);
+    deadline_ = loop_.Deadline();
+    net::async_write(
+        socket_, buffers,
+        [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnWrite(ec); });
   }
 
   // A response whose body streams from a file (Beast's file_body reads it in chunks).
@@ -186,14 +351,19 @@ class Session : public std::enable_shared_from_this<Session> {
     res.set(http::field::access_control_allow_origin, "*");
     res.set(http::field::access_control_expose_headers, "ETag, Content-Disposition");
     if (!current_.content_type.empty()) res.set(http::field::content_type, current_.content_type);
-    for (const auto& [k, v] : current_.headers) res.set(k, v);
+    for (const auto& [k, v] : current_.headers) {
+      std::string value;
+      AppendHeaderValue(value, v);
+      res.set(k, value);
+    }
     res.keep_alive(keep_alive_);
     const uint64_t size = file.size();
-    if (!head_) res.body() = std::move(file);
+    if (!head_request_) res.body() = std::move(file);
     res.set(http::field::content_length, std::to_string(size));
-    stream_.expires_after(options_.idle_timeout);
-    http::async_write(stream_, res,
-                      beast::bind_front_handler(&Session::OnWrite, shared_from_this()));
+    deadline_ = loop_.Deadline();
+    http::async_write(socket_, res, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      self->OnWrite(ec);
+    });
   }
 
   void RemoveBodyFile() {
@@ -202,75 +372,105 @@ class Session : public std::enable_shared_from_this<Session> {
     }
   }
 
-  void OnWrite(beast::error_code ec, std::size_t) {
+  void OnWrite(beast::error_code ec) {
     RemoveBodyFile();
     file_response_.reset();
-    response_.reset();
     current_ = ApiResponse();
-    if (ec) return Close();
-    if (!keep_alive_) return Close();
+    if (ec || !keep_alive_) return Close();
     Read();
   }
 
   void Close() {
+    deadline_ = kNever;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-    stream_.socket().close(ignored);
+    socket_.shutdown(tcp::socket::shutdown_send, ignored);
+    socket_.close(ignored);
   }
 
-  beast::tcp_stream stream_;
+  tcp::socket socket_;
+  IoLoop& loop_;
   beast::flat_buffer buffer_;
   const ServerOptions& options_;
   const Router& router_;
   ThreadPool& pool_;
   Counters& counters_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  std::optional<http::response<http::span_body<const char>>> response_;
+  std::optional<RequestParser> parser_;
+  std::string header_;  // the serialized response header, reused from request to request
   std::optional<http::response<http::file_body>> file_response_;
   ApiResponse current_;
+  uint64_t deadline_ = kNever;  // the loop tick at which the current read or write times out
   bool keep_alive_ = true;
-  bool head_ = false;
+  bool http10_ = false;
+  bool head_request_ = false;
 };
+
+void IoLoop::ScheduleSweep() {
+  sweep_.expires_after(std::chrono::seconds(1));
+  sweep_.async_wait([this](beast::error_code ec) {
+    if (ec) return;
+    Sweep();
+    ScheduleSweep();
+  });
+}
+
+void IoLoop::Sweep() {
+  ++tick_;
+  size_t kept = 0;
+  for (size_t i = 0; i < sessions_.size(); ++i) {
+    std::shared_ptr<Session> s = sessions_[i].lock();
+    if (!s) continue;  // ended: dropped from the list
+    s->CloseIfExpired(tick_);
+    if (kept != i) sessions_[kept] = std::move(sessions_[i]);  // (a self-move would empty it)
+    ++kept;
+  }
+  sessions_.resize(kept);
+}
 
 }  // namespace
 
 class HttpServer::Impl {
  public:
   Impl(ServerOptions options, const Router& router)
-      : options_(std::move(options)), router_(router), acceptor_(ioc_) {}
+      : options_(std::move(options)), router_(router) {
+    for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
+      loops_.push_back(std::make_unique<IoLoop>(options_.idle_timeout));
+    }
+    acceptor_.emplace(loops_.front()->ioc);
+  }
 
   Status Start() {
     beast::error_code ec;
     auto address = net::ip::make_address(options_.host, ec);
     if (ec) return InvalidArgumentError("invalid host address '" + options_.host + "'");
     tcp::endpoint ep(address, options_.port);
-    acceptor_.open(ep.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(ep, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    acceptor_->open(ep.protocol(), ec);
+    if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(ep, ec);
+    if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
       return UnavailableError("cannot listen on " + options_.host + ":" +
                               std::to_string(options_.port) + ": " + ec.message());
     }
-    port_ = acceptor_.local_endpoint().port();
+    port_ = acceptor_->local_endpoint().port();
     pool_ = std::make_unique<ThreadPool>(options_.workers, options_.max_queued_work, "tile");
     Accept();
-    for (int i = 0; i < std::max(1, options_.io_threads); ++i) {
-      threads_.emplace_back([this] { ioc_.run(); });
-    }
+    for (auto& loop : loops_) loop->Start();
     return Status::Ok();
   }
 
+  // Connections go to the loops in turn; each is started on its own loop.
   void Accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), [this](beast::error_code ec,
-                                                          tcp::socket socket) {
+    IoLoop& loop = *loops_[next_loop_++ % loops_.size()];
+    acceptor_->async_accept(loop.ioc, [this, &loop](beast::error_code ec, tcp::socket socket) {
       if (ec) {
         if (ec == net::error::operation_aborted) return;
         TS_LOG(kWarning) << "accept failed: " << ec.message();
       } else {
         socket.set_option(tcp::no_delay(true), ec);
         counters_.connections.fetch_add(1, std::memory_order_relaxed);
-        std::make_shared<Session>(std::move(socket), options_, router_, *pool_, counters_)->Run();
+        auto session = std::make_shared<Session>(std::move(socket), loop, options_, router_, *pool_,
+                                                 counters_);
+        net::post(loop.ioc, [session = std::move(session)] { session->Start(); });
       }
       Accept();
     });
@@ -282,15 +482,14 @@ class HttpServer::Impl {
       if (stopped_) return;
       stopped_ = true;
     }
-    net::post(ioc_, [this] {
+    net::post(loops_.front()->ioc, [this] {
       beast::error_code ignored;
-      acceptor_.close(ignored);
+      acceptor_->close(ignored);
     });
-    // Workers finish what they hold; their responses are posted to an io_context that stops.
+    // Workers finish what they hold; their responses are posted to loops that stop.
     pool_.reset();
-    ioc_.stop();
-    for (auto& t : threads_) t.join();
-    threads_.clear();
+    for (auto& loop : loops_) loop->ioc.stop();
+    for (auto& loop : loops_) loop->Join();
     cv_.notify_all();
   }
 
@@ -313,10 +512,10 @@ class HttpServer::Impl {
  private:
   ServerOptions options_;
   const Router& router_;
-  net::io_context ioc_;
-  tcp::acceptor acceptor_;
+  std::vector<std::unique_ptr<IoLoop>> loops_;
+  std::optional<tcp::acceptor> acceptor_;
+  size_t next_loop_ = 0;  // used by the accept handler only (loop 0's thread)
   std::unique_ptr<ThreadPool> pool_;
-  std::vector<std::thread> threads_;
   uint16_t port_ = 0;
   Counters counters_;
   std::mutex mu_;

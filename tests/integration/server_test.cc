@@ -2,6 +2,7 @@
 // libtiff; errors in Girder's shape; HTTP behaviour (keep-alive, CORS, ETag/304).
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "cli/import.h"
@@ -51,6 +52,43 @@ TEST_F(ServerTest, MalformedRequestsGetClearAnswersAndTheServerKeepsServing) {
   raw = client_->Raw(huge);
   EXPECT_NE(raw.find("431"), std::string::npos) << raw.substr(0, 200);
   EXPECT_EQ(Get("/api/v1/item/abc/tiles/zxy/%zz/0/0").status, 400);
+  EXPECT_EQ(Get("/api/v1/system/check").status, 200);
+}
+
+TEST_F(ServerTest, HttpDetailsHttp10ContinueAndHeaderValues) {
+  // HTTP/1.0 without keep-alive: the answer says so and the connection closes (Raw reads to EOF).
+  std::string raw = client_->Raw("GET /api/v1/system/version HTTP/1.0\r\n\r\n");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 200 OK\r\n", 0), 0u) << raw;
+  EXPECT_NE(raw.find("\r\nConnection: close\r\n"), std::string::npos) << raw;
+  // Expect: 100-continue gets its interim answer before the body is read.
+  raw = client_->Raw(
+      "POST /api/v1/item/test/tiles HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+      "Expect: 100-continue\r\nConnection: close\r\n\r\nhello");
+  EXPECT_EQ(raw.rfind("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 405 ", 0), 0u) << raw;
+  // No response splitting: a CR or LF a handler copies into a header never reaches the wire.
+  HttpResult r =
+      Get("/api/v1/item/test/tiles/thumbnail?contentDisposition=attachment&"
+          "contentDispositionFilename=a%0D%0AX-Injected:%201");
+  EXPECT_EQ(r.headers.count("x-injected"), 0u);
+  EXPECT_EQ(Get("/api/v1/system/check").status, 200);
+}
+
+// A short request time-out, to watch the server close slow connections.
+class ServerTimeoutTest : public ServerFixture {
+ protected:
+  void Configure(Config& c) override { c.request_timeout_s = 1; }
+};
+
+TEST_F(ServerTimeoutTest, SlowRequestsAreClosedAndOthersKeepBeingServed) {
+  // Half a request header that never ends (a slow-loris client): closed after the time-out,
+  // without an answer; Raw returns when the server closes the connection.
+  const auto start = std::chrono::steady_clock::now();
+  std::string raw = client_->Raw("GET /api/v1/system/check HTTP/1.1\r\nHost: x\r\n");
+  const double waited =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(raw.empty()) << raw;
+  EXPECT_GE(waited, 0.9);  // not before the time-out ...
+  EXPECT_LT(waited, 4.0);  // ... and soon after it (the sweep runs every second)
   EXPECT_EQ(Get("/api/v1/system/check").status, 200);
 }
 
