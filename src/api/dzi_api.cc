@@ -16,6 +16,7 @@ struct DziParams {
   int overlap = 0;
   EncodeOptions encode;
   int frame = 0;
+  std::string style;  // canonical, "" for none
 };
 
 // `extension`: the tile's file extension, which picks the encoding when the query has none
@@ -45,7 +46,7 @@ StatusOr<DziParams> ParseDziParams(const ApiRequest& r, std::string_view extensi
     return InvalidArgumentError("Only JPEG and PNG encodings are supported");
   }
   TS_ASSIGN_OR_RETURN(p.frame, FrameParam(r));
-  TS_RETURN_IF_ERROR(StyleParam(r).status());  // refuses real styles for now
+  TS_ASSIGN_OR_RETURN(p.style, StyleParam(r, &p.encode));
   return p;
 }
 
@@ -199,7 +200,8 @@ HandlerResult DziApi::Tile(ApiRequest& r) {
   const std::string key = "dzi|" + item->source.key + "|" + std::to_string(params->frame) + "|" +
                           std::to_string(*level) + "/" + std::to_string(x) + "_" +
                           std::to_string(y) + "|" + std::to_string(params->tile_size) + "|" +
-                          std::to_string(params->overlap) + "|" + params->encode.CacheKey();
+                          std::to_string(params->overlap) + "|" + params->encode.CacheKey() + "|" +
+                          params->style;
   const std::string etag = ETagFor(key);
   if (NotModified(r, etag)) return NotModifiedResponse(etag);
   if (TileValuePtr hit = ctx_.tile_cache->Get(key)) return ImageResponse(hit, etag);
@@ -221,9 +223,9 @@ HandlerResult DziApi::Tile(ApiRequest& r) {
     auto plan = PlanDziTile(*source, *level, x, y, params->tile_size, params->overlap);
     if (!plan.ok()) return ApiResponse::Error(plan.status());
   }
-  return Deferred([this, ref = item->source, source, produce]() {
-    if (source) return produce(source);
-    auto s = ctx_.tiles->GetSource(ref);
+  return Deferred([this, ref = item->source, source, produce, p = *params]() {
+    if (source && p.style.empty()) return produce(source);
+    auto s = ctx_.tiles->GetStyledSource(ref, p.style, p.encode);
     return s.ok() ? produce(*s) : ApiResponse::Error(s.status());
   });
 }

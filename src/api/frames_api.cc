@@ -134,7 +134,7 @@ struct FramesApi::SpriteRequest {
     TS_ASSIGN_OR_RETURN(auto cache, BoolParam(r, "cache"));
     (void)cache;
     TS_ASSIGN_OR_RETURN(q.encode, EncodeParams(r, Encoding::kJpeg));
-    TS_ASSIGN_OR_RETURN(q.style, StyleParam(r));
+    TS_ASSIGN_OR_RETURN(q.style, StyleParam(r, &q.encode));
     return q;
   }
 };
@@ -161,8 +161,7 @@ HandlerResult FramesApi::TileFrames(ApiRequest& r) {
 StatusOr<TileValuePtr> FramesApi::Sprite(const SpriteRequest& q, const std::string& key) {
   return flight_.Do(key, [&]() -> StatusOr<TileValuePtr> {
     if (TileValuePtr v = ctx_.tile_cache->Get(key)) return v;
-    TS_ASSIGN_OR_RETURN(SourcePtr source, ctx_.tiles->GetSource(q.source));
-    if (!q.style.empty()) return UnsupportedError("styles are not supported by this server yet");
+    TS_ASSIGN_OR_RETURN(SourcePtr source, ctx_.tiles->GetStyledSource(q.source, q.style, q.encode));
     const SourceMetadata& m = source->metadata();
     // large_image's tileFrames: frames outside the image are dropped; none left means all.
     std::vector<int> frames;

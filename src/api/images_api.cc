@@ -205,7 +205,7 @@ HandlerResult ImagesApi::GetImage(ApiRequest& r) {
     if (w && *w > 0) q.width = static_cast<int>(*w);
     if (h && *h > 0) q.height = static_cast<int>(*h);
     TS_ASSIGN_OR_RETURN(q.encode, EncodeParams(r, Encoding::kJpeg));
-    TS_ASSIGN_OR_RETURN(q.style, StyleParam(r));
+    TS_ASSIGN_OR_RETURN(q.style, StyleParam(r, &q.encode));
     return q;
   };
   auto request = build();
@@ -219,8 +219,8 @@ HandlerResult ImagesApi::GetImage(ApiRequest& r) {
 StatusOr<TileValuePtr> ImagesApi::EncodedImage(const ImageRequest& q, const std::string& key) {
   return encoded_flight_.Do(key, [&]() -> StatusOr<TileValuePtr> {
     if (TileValuePtr v = ctx_.tile_cache->Get(key)) return v;
+    // Associated images are not styled (large_image neither: the style is the pyramid's).
     TS_ASSIGN_OR_RETURN(SourcePtr source, ctx_.tiles->GetSource(q.source));
-    if (!q.style.empty()) return UnsupportedError("styles are not supported by this server yet");
     TS_ASSIGN_OR_RETURN(TileValuePtr decoded, DecodedImage(source, q.source, q.name));
     const Image& img = decoded->pixels;
     // large_image's getAssociatedImage: the largest size within width x height that keeps the

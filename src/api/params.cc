@@ -1,6 +1,7 @@
 #include "api/params.h"
 
 #include "core/strings.h"
+#include "imaging/style.h"
 
 namespace tessera {
 
@@ -53,18 +54,12 @@ StatusOr<EncodeOptions> EncodeParams(const ApiRequest& r, Encoding default_encod
   return e;
 }
 
-StatusOr<std::string> StyleParam(const ApiRequest& r) {
+StatusOr<std::string> StyleParam(const ApiRequest& r, EncodeOptions* encode) {
   const std::string* v = r.Query("style");
   if (!v || Trim(*v).empty()) return std::string();
-  nlohmann::json j = nlohmann::json::parse(*v, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) {
-    return InvalidArgumentError("Style is not a valid json object.");
-  }
-  bool only_icc = true;
-  for (auto it = j.begin(); it != j.end(); ++it) only_icc &= it.key() == "icc";
-  if (only_icc) return std::string();
-  return InvalidArgumentError(
-      "The style parameter is not supported by this server yet (only {} and {\"icc\": ...}).");
+  TS_ASSIGN_OR_RETURN(Style style, ParseStyle(*v));
+  if (encode && style.dtype == StyleDtype::kUint16) encode->keep_16bit = true;
+  return std::move(style.canonical);
 }
 
 StatusOr<int> FrameParam(const ApiRequest& r) {

@@ -22,10 +22,10 @@ StatusOr<std::optional<bool>> BoolParam(const ApiRequest& r, const char* name);
 // encoding, jpegQuality, jpegSubsampling, tiffCompression.
 StatusOr<EncodeOptions> EncodeParams(const ApiRequest& r, Encoding default_encoding);
 
-// The `style` parameter as canonical JSON, or "" for no style. `{}` and a style that only sets
-// "icc" are no style (large_image's passthrough spelling `style={"icc": false}`). Until the
-// style language lands, any other style is refused with 400.
-StatusOr<std::string> StyleParam(const ApiRequest& r);
+// The `style` parameter (imaging/style.h), checked, as canonical JSON; "" for no style (absent,
+// `{}` or `{"icc": true}`). 400 naming the wrong part. A style whose dtype is uint16 keeps PNG
+// output 16-bit: `encode`, when given, says so.
+StatusOr<std::string> StyleParam(const ApiRequest& r, EncodeOptions* encode = nullptr);
 
 // The `frame` parameter (default 0).
 StatusOr<int> FrameParam(const ApiRequest& r);

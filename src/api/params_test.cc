@@ -1,4 +1,5 @@
 #include "api/params.h"
+#include "imaging/style.h"
 
 #include <gtest/gtest.h>
 
@@ -29,10 +30,19 @@ TEST(ParamsTest, EncodeParams) {
 TEST(ParamsTest, StyleAndFrame) {
   EXPECT_EQ(*StyleParam(With({})), "");
   EXPECT_EQ(*StyleParam(With({{"style", "{}"}})), "");
-  EXPECT_EQ(*StyleParam(With({{"style", R"({"icc": false})"}})), "");
+  EXPECT_EQ(*StyleParam(With({{"style", R"({"icc": true})"}})), "");
+  EXPECT_EQ(*StyleParam(With({{"style", R"({"icc": false})"}})), kIccOffStyle);
   EXPECT_EQ(StyleParam(With({{"style", "{bad"}})).status().message(),
             "Style is not a valid json object.");
-  EXPECT_FALSE(StyleParam(With({{"style", R"({"band": 1})"}})).ok());
+  // Canonical: the same style spelled differently is one cache entry.
+  EXPECT_EQ(*StyleParam(With({{"style", R"({"band": 1, "max": 9})"}})),
+            *StyleParam(With({{"style", R"({ "max":9,"band":1 })"}})));
+  EXPECT_NE(StyleParam(With({{"style", R"({"band": 0})"}})).status().message().find("band 0"),
+            std::string::npos);
+  // dtype uint16 keeps PNG 16-bit.
+  EncodeOptions e;
+  ASSERT_TRUE(StyleParam(With({{"style", R"({"dtype": "uint16"})"}}), &e).ok());
+  EXPECT_TRUE(e.keep_16bit);
   EXPECT_EQ(*FrameParam(With({{"frame", "3"}})), 3);
   EXPECT_FALSE(FrameParam(With({{"frame", "-1"}})).ok());
   EXPECT_EQ(*FrameParam(With({{"frame", "2.0"}})), 2);

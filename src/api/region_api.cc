@@ -114,7 +114,7 @@ StatusOr<RegionQuery> ParseRegion(const ApiRequest& r, ItemResolver& resolver) {
   if (const std::string* c = r.Query("tiffCompression"); c && !Trim(*c).empty()) {
     q.tiff_compression = q.encode.tiff_compression;
   }
-  TS_ASSIGN_OR_RETURN(q.style, StyleParam(r));
+  TS_ASSIGN_OR_RETURN(q.style, StyleParam(r, &q.encode));
   TS_ASSIGN_OR_RETURN(q.filter, ResampleParam(r));
   TS_ASSIGN_OR_RETURN(q.fill, FillParam(r));
   ApiResponse headers;
@@ -215,7 +215,7 @@ HandlerResult RegionApi::Region(ApiRequest& r) {
       return resp;
     };
     auto run = [&]() -> StatusOr<ApiResponse> {
-      TS_ASSIGN_OR_RETURN(SourcePtr src, ctx_.tiles->GetSource(q.ref));
+      TS_ASSIGN_OR_RETURN(SourcePtr src, ctx_.tiles->GetStyledSource(q.ref, q.style, q.encode));
       TS_RETURN_IF_ERROR(CheckFrame(*src, q.frame));
       TS_ASSIGN_OR_RETURN(RegionPlan plan, PlanRegion(*src, q.spec));
       const std::string mime(MimeType(q.encode.encoding));
@@ -313,6 +313,7 @@ HandlerResult RegionApi::Histogram(ApiRequest& r) {
     bool resample = false;
     std::optional<ResampleFilter> filter;
     HistogramOptions options;
+    std::string style;
     std::string etag;
   };
   auto parse = [&]() -> StatusOr<Query> {
@@ -343,7 +344,7 @@ HandlerResult RegionApi::Histogram(ApiRequest& r) {
     TS_ASSIGN_OR_RETURN(auto density, BoolParam(r, "density"));
     q.options.round_range = round.value_or(false);
     q.options.density = density.value_or(false);
-    TS_ASSIGN_OR_RETURN(std::string style, StyleParam(r));
+    TS_ASSIGN_OR_RETURN(q.style, StyleParam(r));
     if (const std::string* c = r.Query("cache"); c && !Trim(*c).empty() && ToLower(*c) != "none") {
       return InvalidArgumentError("cache=" + *c +
                                   " is not supported: this server keeps no histogram files");
@@ -352,7 +353,7 @@ HandlerResult RegionApi::Histogram(ApiRequest& r) {
                      RegionSpecKey(s) + "|" + (q.resample ? FilterKey(q.filter) : "n") + "|" +
                      std::to_string(q.options.bins) + "|" + KeyNumber(q.options.range_min) + "|" +
                      KeyNumber(q.options.range_max) + "|" + (q.options.round_range ? "r" : "") +
-                     (q.options.density ? "d" : "") + "|" + style);
+                     (q.options.density ? "d" : "") + "|" + q.style);
     return q;
   };
   auto parsed = parse();
@@ -360,7 +361,8 @@ HandlerResult RegionApi::Histogram(ApiRequest& r) {
   if (NotModified(r, parsed->etag)) return NotModifiedResponse(parsed->etag);
   return Deferred([this, q = std::move(*parsed)]() {
     auto run = [&]() -> StatusOr<nlohmann::ordered_json> {
-      TS_ASSIGN_OR_RETURN(SourcePtr src, ctx_.tiles->GetSource(q.ref));
+      TS_ASSIGN_OR_RETURN(SourcePtr src,
+                          ctx_.tiles->GetStyledSource(q.ref, q.style, EncodeOptions()));
       TS_RETURN_IF_ERROR(CheckFrame(*src, q.frame));
       TS_ASSIGN_OR_RETURN(RegionPlan plan, PlanRegion(*src, q.spec));
       nlohmann::ordered_json list = nlohmann::ordered_json::array();

@@ -58,7 +58,7 @@ HandlerResult TilesApi::Tile(ApiRequest& r, bool with_frame) {
     if (const std::string* edge = r.Query("edge")) {
       TS_ASSIGN_OR_RETURN(t.edge, ParseEdge(*edge));
     }
-    TS_ASSIGN_OR_RETURN(t.style, StyleParam(r));
+    TS_ASSIGN_OR_RETURN(t.style, StyleParam(r, &t.encode));
     return t;
   };
   auto request = build();
@@ -88,7 +88,7 @@ HandlerResult TilesApi::Thumbnail(ApiRequest& r) {
     if (h) t.height = static_cast<int>(*h);
     TS_ASSIGN_OR_RETURN(t.frame, FrameParam(r));
     TS_ASSIGN_OR_RETURN(t.encode, EncodeParams(r, Encoding::kJpeg));
-    TS_ASSIGN_OR_RETURN(t.style, StyleParam(r));
+    TS_ASSIGN_OR_RETURN(t.style, StyleParam(r, &t.encode));
     TS_ASSIGN_OR_RETURN(std::optional<Fill> fill, FillParam(r));
     if (fill) {
       t.fill = fill->color;

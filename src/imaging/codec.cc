@@ -95,7 +95,7 @@ std::string EncodeOptions::CacheKey() const {
     case Encoding::kJpeg:
       return "JPEG:q" + std::to_string(jpeg_quality) + ":s" + std::to_string(jpeg_subsampling);
     case Encoding::kPng:
-      return "PNG:c" + std::to_string(png_compression);
+      return "PNG:c" + std::to_string(png_compression) + (keep_16bit ? ":16" : "");
     case Encoding::kWebp:
       return "WEBP:q" + std::to_string(webp_quality);
     case Encoding::kTiff: {
@@ -114,7 +114,7 @@ StatusOr<Bytes> Encode(const Image& image, const EncodeOptions& options) {
     case Encoding::kJpeg:
       return EncodeJpeg(image, options.jpeg_quality, options.jpeg_subsampling);
     case Encoding::kPng:
-      return EncodePng(image, options.png_compression);
+      return EncodePng(image, options.png_compression, options.keep_16bit);
     case Encoding::kWebp:
       return EncodeWebp(image, options.webp_quality);
     case Encoding::kTiff:

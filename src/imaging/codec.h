@@ -41,6 +41,8 @@ struct EncodeOptions {
   TiffCompression tiff_compression = TiffCompression::kNone;
   int webp_quality = 80;    // PIL's default for WEBP
   int png_compression = 2;  // zlib level; large_image uses 2 (fast)
+  // PNG keeps 16-bit samples instead of converting them to 8 bits (a style's dtype uint16).
+  bool keep_16bit = false;
 
   // A compact string naming every option that affects the bytes of `encoding`, for cache keys
   // ("JPEG:q95:s0", "PNG", ...). Options of other encodings are not part of it.
@@ -59,7 +61,8 @@ StatusOr<Encoding> SniffEncoding(const uint8_t* data, size_t size);
 // Per-format entry points (codec.cc dispatches to these).
 StatusOr<Bytes> EncodeJpeg(const Image& image, int quality, int subsampling);
 StatusOr<Image> DecodeJpeg(const uint8_t* data, size_t size);
-StatusOr<Bytes> EncodePng(const Image& image, int compression_level);
+// `keep_16bit`: uint16 images are written as 16-bit PNG (else converted to 8 bits).
+StatusOr<Bytes> EncodePng(const Image& image, int compression_level, bool keep_16bit = false);
 StatusOr<Image> DecodePng(const uint8_t* data, size_t size);
 StatusOr<Bytes> EncodeWebp(const Image& image, int quality);
 StatusOr<Image> DecodeWebp(const uint8_t* data, size_t size);

@@ -65,6 +65,7 @@ struct PngWriteJob {
   int color_type;
   int level;
   Bytes* out;
+  int bit_depth = 8;  // 16: samples are native-endian uint16
 };
 
 struct PngWriteHandle {
@@ -78,7 +79,7 @@ struct PngWriteHandle {
 bool RunPngWrite(png_structp png, png_infop info, const PngWriteJob& job) {
   if (setjmp(png_jmpbuf(png))) return false;
   png_set_write_fn(png, job.out, PngWrite, nullptr);
-  png_set_IHDR(png, info, job.width, job.height, 8, job.color_type, PNG_INTERLACE_NONE,
+  png_set_IHDR(png, info, job.width, job.height, job.bit_depth, job.color_type, PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_set_compression_level(png, job.level);
   // One cheap filter instead of libpng's adaptive choice per row. On a 512x512 RGB tissue tile
@@ -87,6 +88,7 @@ bool RunPngWrite(png_structp png, png_infop info, const PngWriteJob& job) {
   png_set_filter(png, PNG_FILTER_TYPE_BASE, job.level == 0 ? PNG_FILTER_NONE : PNG_FILTER_UP);
   png_set_compression_buffer_size(png, 64 * 1024);
   png_write_info(png, info);
+  if (job.bit_depth == 16) png_set_swap(png);  // PNG stores 16-bit samples big-endian
   for (uint32_t y = 0; y < job.height; ++y) png_write_row(png, job.pixels + y * job.row_bytes);
   png_write_end(png, info);
   return true;
@@ -154,14 +156,15 @@ bool RunPngReadRows(png_structp png, png_bytepp rows) {
 
 }  // namespace
 
-StatusOr<Bytes> EncodePng(const Image& input, int compression_level) {
+StatusOr<Bytes> EncodePng(const Image& input, int compression_level, bool keep_16bit) {
   if (compression_level < 0 || compression_level > 9) {
     return InvalidArgumentError("PNG compression level must be between 0 and 9");
   }
   if (input.empty()) return InvalidArgumentError("cannot encode an empty image as PNG");
   Image converted;
   const Image* img = &input;
-  if (input.type() != PixelType::kU8 || input.bands() > 4) {
+  const bool sixteen = keep_16bit && input.type() == PixelType::kU16 && input.bands() <= 4;
+  if (!sixteen && (input.type() != PixelType::kU8 || input.bands() > 4)) {
     converted = ToDisplayUint8(input);
     img = &converted;
   }
@@ -182,7 +185,8 @@ StatusOr<Bytes> EncodePng(const Image& input, int compression_level) {
                         static_cast<uint32_t>(img->height()),
                         kColorTypes[img->bands() - 1],
                         compression_level,
-                        &out};
+                        &out,
+                        sixteen ? 16 : 8};
   if (!RunPngWrite(handle.png, handle.info, job)) {
     return InternalError("PNG encode failed: " + ErrorText(errors));
   }

@@ -93,16 +93,22 @@ StatusOr<SourcePtr> TileService::GetStyledSource(const SourceRef& ref, const std
   return sources_.GetOrDerive(
       StyledSourceKey(ref.key, style, encode), ref.key, unstyled,
       [&](const SourcePtr& parent) -> StatusOr<SourcePtr> {
-        return SourcePtr(std::make_shared<DerivedSource>(parent, style, encode));
+        TS_ASSIGN_OR_RETURN(Style parsed, ParseStyle(style));
+        return SourcePtr(std::make_shared<DerivedSource>(parent, std::move(parsed), encode));
       });
 }
 
 namespace {
 
-// Stored bytes can be the answer only when nothing is asked of the pixels: no style and the
-// default edge. (The encoding must match too; that is a property of the stored tile.)
+// Stored bytes can be the answer only when nothing is asked of the pixels: no style (or one
+// that only turns ICC correction off) and the default edge. (The encoding must match too;
+// that is a property of the stored tile.)
 bool MayPassThrough(const TileRequest& r) {
-  return r.style.empty() && r.edge.mode == EdgeOptions::Mode::kNone;
+  return (r.style.empty() || r.style == kIccOffStyle) && r.edge.mode == EdgeOptions::Mode::kNone;
+}
+
+const DerivedSource* Styled(const SourcePtr& s) {
+  return dynamic_cast<const DerivedSource*>(s.get());
 }
 
 }  // namespace
@@ -152,6 +158,21 @@ StatusOr<TileValuePtr> TileService::GetTile(const TileRequest& r) {
   return encoded_flight_.Do(key, [&]() { return ProduceTile(r, key); });
 }
 
+StatusOr<TileValuePtr> TileService::DecodedTile(const TileValuePtr& value, const SourceRef& ref,
+                                                int frame, int level, int64_t x, int64_t y) {
+  if (!value->is_encoded()) return value;
+  const std::string key = UnstyledTileKey(ref.key, frame, level, x, y) + "|pixels";
+  if (TileValuePtr v = tiles_.Get(key)) return v;
+  return unstyled_flight_.Do(key, [&]() -> StatusOr<TileValuePtr> {
+    if (TileValuePtr v = tiles_.Get(key)) return v;
+    Image storage;  // an encoded value is decoded into it
+    TS_RETURN_IF_ERROR(PixelsOf(value, &storage, ref, frame, level, x, y).status());
+    TileValuePtr v = MakePixelValue(std::move(storage));
+    tiles_.Put(key, v);
+    return v;
+  });
+}
+
 StatusOr<const Image*> TileService::PixelsOf(const TileValuePtr& value, Image* storage,
                                              const SourceRef& ref, int frame, int level, int64_t x,
                                              int64_t y) {
@@ -179,13 +200,30 @@ StatusOr<TileValuePtr> TileService::ProduceTile(const TileRequest& r, const std:
     passthrough_.fetch_add(1, std::memory_order_relaxed);
     return unstyled;
   }
-  if (!r.style.empty()) {
-    return UnsupportedError("styles are not supported by this server yet");
-  }
 
-  Image storage;
-  TS_ASSIGN_OR_RETURN(const Image* pixels,
-                      PixelsOf(unstyled, &storage, r.source, r.frame, r.level, r.x, r.y));
+  std::shared_ptr<const ResolvedStyle> style;
+  if (const DerivedSource* d = Styled(source)) {
+    TS_ASSIGN_OR_RETURN(style, ResolveStyle(*d, r.source, r.frame));
+  }
+  Image storage, styled;
+  const Image* pixels = nullptr;
+  if (style) {
+    // Many styles of one tile: the stored tile is decoded once and kept. Bands of other frames
+    // read the same tile of those frames, through the tile cache too.
+    const SourcePtr& unstyled_source = Styled(source)->unstyled();
+    TS_ASSIGN_OR_RETURN(TileValuePtr main,
+                        DecodedTile(unstyled, r.source, r.frame, r.level, r.x, r.y));
+    auto read = [&](int f) -> StatusOr<Image> {
+      TS_ASSIGN_OR_RETURN(TileValuePtr t,
+                          GetUnstyledTile(unstyled_source, r.source, f, r.level, r.x, r.y));
+      TS_ASSIGN_OR_RETURN(TileValuePtr px, DecodedTile(t, r.source, f, r.level, r.x, r.y));
+      return px->pixels.Clone();
+    };
+    TS_ASSIGN_OR_RETURN(styled, StylePixels(*style, r.frame, main->pixels.Clone(), read));
+    pixels = &styled;
+  } else {
+    TS_ASSIGN_OR_RETURN(pixels, PixelsOf(unstyled, &storage, r.source, r.frame, r.level, r.x, r.y));
+  }
   const SourceMetadata& m = source->metadata();
   LevelSize size = source->GetLevelSize(r.level);
   const int content_w =
@@ -295,6 +333,20 @@ StatusOr<Image> TileService::ReadRegion(const SourcePtr& source, const SourceRef
 
 StatusOr<Image> TileService::ReadLevelRegion(const SourcePtr& source, const SourceRef& ref,
                                              int frame, int level, const Rect& rect) {
+  const DerivedSource* d = Styled(source);
+  if (!d) return ReadUnstyledLevelRegion(source, ref, frame, level, rect);
+  TS_ASSIGN_OR_RETURN(auto style, ResolveStyle(*d, ref, frame));
+  TS_ASSIGN_OR_RETURN(Image main, ReadUnstyledLevelRegion(d->unstyled(), ref, frame, level, rect,
+                                                          style != nullptr));
+  if (!style) return main;
+  return StylePixels(*style, frame, std::move(main), [&](int f) {
+    return ReadUnstyledLevelRegion(d->unstyled(), ref, f, level, rect, true);
+  });
+}
+
+StatusOr<Image> TileService::ReadUnstyledLevelRegion(const SourcePtr& source, const SourceRef& ref,
+                                                     int frame, int level, const Rect& rect,
+                                                     bool keep_decoded) {
   const SourceMetadata& m = source->metadata();
   LevelSize size = source->GetLevelSize(level);
   Rect inside = Intersect(rect, Rect{0, 0, size.width, size.height});
@@ -308,7 +360,13 @@ StatusOr<Image> TileService::ReadLevelRegion(const SourcePtr& source, const Sour
     for (int64_t tx = x0; tx <= x1; ++tx) {
       TS_ASSIGN_OR_RETURN(TileValuePtr tile, GetUnstyledTile(source, ref, frame, level, tx, ty));
       Image storage;
-      TS_ASSIGN_OR_RETURN(const Image* px, PixelsOf(tile, &storage, ref, frame, level, tx, ty));
+      const Image* px = nullptr;
+      if (keep_decoded) {
+        TS_ASSIGN_OR_RETURN(tile, DecodedTile(tile, ref, frame, level, tx, ty));
+        px = &tile->pixels;
+      } else {
+        TS_ASSIGN_OR_RETURN(px, PixelsOf(tile, &storage, ref, frame, level, tx, ty));
+      }
       if (px->bands() != out.bands() || px->type() != out.type()) {
         return InternalError("tile does not match the image's band count or type");
       }
@@ -338,7 +396,6 @@ StatusOr<TileValuePtr> TileService::ProduceThumbnail(const ThumbnailRequest& r,
   std::optional<int> want_w = r.width, want_h = r.height;
   if (!want_w && !want_h) want_w = want_h = 256;
   TS_ASSIGN_OR_RETURN(SourcePtr source, GetStyledSource(r.source, r.style, r.encode));
-  if (!r.style.empty()) return UnsupportedError("styles are not supported by this server yet");
   const SourceMetadata& m = source->metadata();
   if (r.frame < 0 || r.frame >= m.frame_count) return OutOfRangeError("Frame does not exist");
   RegionSpec spec;

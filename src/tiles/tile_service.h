@@ -6,7 +6,8 @@
 //   3. tile cache: the unstyled tile {file, frame, z, x, y}? else read it from the file
 //      (stored bytes when the format allows) or synthesize it from the next
 //      higher-resolution level (2x2 per step, each step cached), and cache it
-//   4. style (a later issue): decode to pixels and apply it
+//   4. style: decode to pixels and apply it (tiles/styling.cc; other frames its bands name are
+//      read through step 3 too)
 //   5. already in the wanted encoding and nothing changed it? serve the stored bytes as they
 //      are (passthrough); else crop/fill the edge, encode, cache the encoded tile, serve
 //
@@ -19,18 +20,26 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
+#include <unordered_map>
 
 #include "cache/single_flight.h"
 #include "cache/source_cache.h"
 #include "cache/tile_cache.h"
+#include "core/thread_annotations.h"
 #include "imaging/resample.h"
+#include "imaging/style.h"
 #include "source/registry.h"
+#include "tiles/histogram.h"
 #include "tiles/region.h"
 #include "tiles/tile_request.h"
 
 namespace tessera {
+
+class DerivedSource;
 
 struct TileServiceOptions {
   OpenOptions open;
@@ -71,6 +80,21 @@ class TileService {
   // The unstyled source, opened into the source cache if needed.
   StatusOr<SourcePtr> GetSource(const SourceRef& ref);
 
+  // The source for a canonical style text ("" or an ICC-only style: the unstyled source): the
+  // styled source derived from the cached unstyled one and cached itself (the spec's {file,
+  // style, encoding}). Reading a level region or a region of it gives styled pixels.
+  StatusOr<SourcePtr> GetStyledSource(const SourceRef& ref, const std::string& style,
+                                      const EncodeOptions& encode);
+
+  // Per-band statistics and 256-bin histograms of `frame` of an unstyled source, on the level
+  // large_image scans for a style's auto ranges (the whole image at no more than 1024 pixels a
+  // side, not resampled): computed once per file version and frame, and kept.
+  struct BandRanges {
+    std::vector<BandHistogram> histograms;  // one per band; empty for an empty image
+  };
+  StatusOr<std::shared_ptr<const BandRanges>> GetBandRanges(const SourcePtr& unstyled,
+                                                            const SourceRef& ref, int frame);
+
   // The unstyled tile (stored bytes or pixels), read or synthesized and cached.
   StatusOr<TileValuePtr> GetUnstyledTile(const SourcePtr& source, const SourceRef& ref, int frame,
                                          int level, int64_t x, int64_t y);
@@ -85,7 +109,8 @@ class TileService {
   StatusOr<Image> ReadRegion(const SourcePtr& source, const SourceRef& ref, int frame,
                              const RegionPlan& plan, std::optional<ResampleFilter> filter);
 
-  // Pixels of `rect` (level coordinates) of one level, assembled from unstyled tiles.
+  // Pixels of `rect` (level coordinates) of one level, assembled from unstyled tiles, then
+  // styled when `source` is a styled source.
   StatusOr<Image> ReadLevelRegion(const SourcePtr& source, const SourceRef& ref, int frame,
                                   int level, const Rect& rect);
 
@@ -95,8 +120,20 @@ class TileService {
   uint64_t max_output_pixels() const { return options_.max_output_pixels; }
 
  private:
-  StatusOr<SourcePtr> GetStyledSource(const SourceRef& ref, const std::string& style,
-                                      const EncodeOptions& encode);
+  // The style of a styled source resolved for `frame` (nullptr when it has no bands), and
+  // styled pixels: `main` is frame `frame`'s, `read` gives another frame's of the same area.
+  StatusOr<std::shared_ptr<const ResolvedStyle>> ResolveStyle(const DerivedSource& s,
+                                                              const SourceRef& ref, int frame);
+  StatusOr<Image> StylePixels(const ResolvedStyle& style, int frame, Image main,
+                              const std::function<StatusOr<Image>(int)>& read);
+  // `keep_decoded`: stored tiles are decoded once and kept (DecodedTile), for styled reads.
+  StatusOr<Image> ReadUnstyledLevelRegion(const SourcePtr& source, const SourceRef& ref, int frame,
+                                          int level, const Rect& rect, bool keep_decoded = false);
+  // The pixels of an unstyled tile as a cached value: itself when it holds pixels, else its
+  // stored bytes decoded once and kept in the tile cache beside them (so that many styles of
+  // one tile decode it once).
+  StatusOr<TileValuePtr> DecodedTile(const TileValuePtr& value, const SourceRef& ref, int frame,
+                                     int level, int64_t x, int64_t y);
   StatusOr<Image> Synthesize(const SourcePtr& source, const SourceRef& ref, int frame, int level,
                              int64_t x, int64_t y);
   StatusOr<TileValuePtr> ProduceTile(const TileRequest& request, const std::string& key);
@@ -112,6 +149,9 @@ class TileService {
   const TileServiceOptions options_;
   SingleFlight<TileValuePtr> unstyled_flight_;
   SingleFlight<TileValuePtr> encoded_flight_;
+  std::mutex ranges_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const BandRanges>> ranges_ GUARDED_BY(ranges_mu_);
+  SingleFlight<std::shared_ptr<const BandRanges>> ranges_flight_;
   std::atomic<uint64_t> tile_reads_{0}, raw_reads_{0}, decodes_{0}, synthesized_{0}, encodes_{0},
       passthrough_{0}, thumbnails_{0}, inline_reads_{0};
 };
