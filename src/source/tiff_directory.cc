@@ -188,7 +188,7 @@ std::string TiffDirectory::Name() const {
 }
 
 size_t TiffDirectory::MemoryEstimate() const {
-  size_t n = sizeof(*this) + description.size() + jpeg_tables.size() +
+  size_t n = sizeof(*this) + description.size() + jpeg_tables.size() + icc_profile.size() +
              (offsets.capacity() + byte_counts.capacity()) * sizeof(uint64_t);
   for (const auto& t : text_tags) n += t.first.size() + t.second.size() + 64;
   for (const auto& s : subifds) n += s.MemoryEstimate();
@@ -280,7 +280,11 @@ TiffDirectory ReadCurrentDirectory(TIFF* tif, int main_index, int subifd_index, 
   }
   count = 0;
   data = nullptr;
-  d.has_icc = TIFFGetField(tif, TIFFTAG_ICCPROFILE, &count, &data) && count > 0;
+  d.has_icc = TIFFGetField(tif, TIFFTAG_ICCPROFILE, &count, &data) && data && count > 0;
+  if (d.has_icc) {
+    const auto* p = static_cast<const uint8_t*>(data);
+    d.icc_profile.assign(p, p + count);
+  }
   uint16_t nsub = 0;
   uint64_t* subs = nullptr;
   if (subifd_offsets && TIFFGetField(tif, TIFFTAG_SUBIFD, &nsub, &subs) && subs) {

@@ -68,6 +68,9 @@ struct TiffDirectory {
   double y_resolution = 0;
   uint16_t resolution_unit = RESUNIT_INCH;
   bool has_icc = false;
+  // The ICCProfile tag's bytes. ScanTiff fills it for every IFD; the tiff source keeps those of
+  // each frame's full-resolution IFD and clears the others.
+  Bytes icc_profile;
   // Other text tags worth reporting ("Software", "Make", "DateTime", ...).
   std::vector<std::pair<std::string, std::string>> text_tags;
 

@@ -176,11 +176,13 @@ class TiffSource final : public TileSource {
     return names;
   }
   StatusOr<Image> ReadAssociatedImage(std::string_view name) const override;
+  std::optional<Bytes> IccProfile(int frame) const override;
   size_t MemoryEstimate() const override;
   int OpenFileCount() const override { return 1; }
 
  private:
   void BuildMetadata(const IfdPlan& base_plan, int stored_levels);
+  void KeepIccProfiles(const TiffLayout& layout);
   StatusOr<const IfdPlan*> PlanFor(int frame, int level) const;
   Status TileError(const Status& st, int frame, int level, int64_t x, int64_t y) const;
 
@@ -205,6 +207,9 @@ class TiffSource final : public TileSource {
   std::vector<FrameLevels> frames_;
   std::vector<std::pair<std::string, int>> associated_;  // name -> plans_ index
   std::optional<OmeMetadata> ome_;
+  // large_image's _iccprofiles: per frame up to the last frame that has one; empty entries for
+  // frames without.
+  std::vector<Bytes> icc_;
   SourceMetadata metadata_;
   int orientation_ = 1;
   bool strip_levels_ = false;
@@ -253,8 +258,22 @@ Status TiffSource::Init(const OpenOptions& options) {
   metadata_.band_count = base_plan.bands;
   metadata_.channels = layout.channels;
   ome_ = std::move(layout.ome);
+  KeepIccProfiles(layout);
   BuildMetadata(base_plan, layout.stored_levels);
   return Status::Ok();
+}
+
+void TiffSource::KeepIccProfiles(const TiffLayout& layout) {
+  for (size_t f = 0; f < layout.frames.size(); ++f) {
+    const TiffDirectory* full = layout.frames[f].levels.back();
+    if (!full || full->icc_profile.empty()) continue;
+    icc_.resize(f + 1);
+    icc_[f] = full->icc_profile;
+  }
+  for (TiffDirectory& d : structure_.directories) {
+    Bytes().swap(d.icc_profile);
+    for (TiffDirectory& s : d.subifds) Bytes().swap(s.icc_profile);
+  }
 }
 
 void TiffSource::BuildMetadata(const IfdPlan& base_plan, int stored_levels) {
@@ -410,8 +429,18 @@ StatusOr<Image> TiffSource::ReadAssociatedImage(std::string_view name) const {
   return TileSource::ReadAssociatedImage(name);
 }
 
+std::optional<Bytes> TiffSource::IccProfile(int frame) const {
+  if (frame < 0 || frame >= static_cast<int>(frames_.size())) return std::nullopt;
+  // As large_image picks a frame's profile: its own entry when the list reaches it, else frame
+  // 0's (files that tag only the first IFD).
+  const size_t index = static_cast<size_t>(frame) < icc_.size() ? frame : 0;
+  if (index >= icc_.size() || icc_[index].empty()) return std::nullopt;
+  return icc_[index];
+}
+
 size_t TiffSource::MemoryEstimate() const {
   size_t n = sizeof(*this) + plans_.size() * sizeof(IfdPlan) + pool_.max_idle() * kHandleBytes;
+  for (const Bytes& p : icc_) n += p.size();
   for (const TiffDirectory& d : structure_.directories) n += d.MemoryEstimate();
   if (strip_levels_) n += kStripCacheBytes;
   return n;

@@ -108,6 +108,9 @@ class TileSource {
   virtual std::vector<std::string> AssociatedImageNames() const { return {}; }
   virtual StatusOr<Image> ReadAssociatedImage(std::string_view name) const;
 
+  // The ICC profile embedded for `frame` (the frame's own when frames differ), or nullopt.
+  virtual std::optional<Bytes> IccProfile(int /*frame*/) const { return std::nullopt; }
+
   // Resource use, for the source cache's bounds.
   virtual size_t MemoryEstimate() const { return 64 * 1024; }
   virtual int OpenFileCount() const { return 1; }

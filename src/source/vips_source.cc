@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -113,8 +114,8 @@ Status Apply(ImagePtr* image, const std::string& what, Op op) {
 
 class FlatImageSource final : public TileSource {
  public:
-  FlatImageSource(Image image, SourceMetadata meta)
-      : image_(std::move(image)), meta_(std::move(meta)) {}
+  FlatImageSource(Image image, SourceMetadata meta, std::optional<Bytes> icc)
+      : image_(std::move(image)), meta_(std::move(meta)), icc_(std::move(icc)) {}
 
   std::string_view format_name() const override { return "vips"; }
   const SourceMetadata& metadata() const override { return meta_; }
@@ -138,13 +139,34 @@ class FlatImageSource final : public TileSource {
     return image_.Crop(Rect{x * tw, y * th, tw, th});
   }
 
-  size_t MemoryEstimate() const override { return image_.byte_size() + sizeof(*this); }
+  std::optional<Bytes> IccProfile(int frame) const override {
+    return frame == 0 ? icc_ : std::nullopt;
+  }
+
+  size_t MemoryEstimate() const override {
+    return image_.byte_size() + (icc_ ? icc_->size() : 0) + sizeof(*this);
+  }
   int OpenFileCount() const override { return 0; }  // the file is closed after decoding
 
  private:
   const Image image_;
   const SourceMetadata meta_;
+  const std::optional<Bytes> icc_;
 };
+
+// The embedded ICC profile ("icc-profile-data": PNG iCCP, JPEG APP2, WebP ICCP, ...).
+std::optional<Bytes> EmbeddedProfile(VipsImage* image) {
+  if (vips_image_get_typeof(image, VIPS_META_ICC_NAME) == 0) return std::nullopt;
+  const void* data = nullptr;
+  size_t size = 0;
+  if (vips_image_get_blob(image, VIPS_META_ICC_NAME, &data, &size) != 0) {
+    TakeVipsError();
+    return std::nullopt;
+  }
+  if (!data || size == 0) return std::nullopt;
+  const auto* p = static_cast<const uint8_t*>(data);
+  return Bytes(p, p + size);
+}
 
 // Copies a (possibly sequential) libvips image into an Image, top to bottom in strips, without
 // an intermediate full-size buffer.
@@ -203,13 +225,16 @@ StatusOr<std::unique_ptr<TileSource>> OpenVips(const std::string& path,
         " pixels); convert it to a tiled pyramid (e.g. a pyramidal tiled TIFF)");
   }
 
-  // Coded images (LABQ, Radiance) are decoded; CMYK becomes sRGB as PIL shows it.
+  // Coded images (LABQ, Radiance) are decoded; CMYK becomes sRGB as PIL shows it (converted
+  // with the embedded profile, which then no longer describes the pixels).
+  std::optional<Bytes> icc = EmbeddedProfile(image.get());
   if (vips_image_get_coding(image.get()) != VIPS_CODING_NONE) {
     TS_RETURN_IF_ERROR(Apply(&image, path + ": decode", [](VipsImage* in, VipsImage** out) {
       return vips_image_decode(in, out);
     }));
   }
   if (vips_image_get_interpretation(image.get()) == VIPS_INTERPRETATION_CMYK) {
+    icc.reset();
     TS_RETURN_IF_ERROR(Apply(&image, path + ": CMYK to sRGB", [](VipsImage* in, VipsImage** out) {
       return vips_colourspace(in, out, VIPS_INTERPRETATION_sRGB, nullptr);
     }));
@@ -255,8 +280,9 @@ StatusOr<std::unique_ptr<TileSource>> OpenVips(const std::string& path,
   if (orientation != 1)
     meta.properties.emplace_back("vips.orientation", std::to_string(orientation));
   meta.properties.emplace_back("tessera.storedLevels", std::to_string(meta.levels - 1));
+  if (icc) meta.properties.emplace_back("tessera.iccProfile", "true");
   return std::unique_ptr<TileSource>(
-      std::make_unique<FlatImageSource>(std::move(pixels), std::move(meta)));
+      std::make_unique<FlatImageSource>(std::move(pixels), std::move(meta), std::move(icc)));
 }
 
 bool IsTiffMagic(std::string_view h) {

@@ -63,6 +63,7 @@ class DerivedSource final : public TileSource {
   StatusOr<Image> ReadAssociatedImage(std::string_view name) const override {
     return unstyled_->ReadAssociatedImage(name);
   }
+  std::optional<Bytes> IccProfile(int frame) const override { return unstyled_->IccProfile(frame); }
   size_t MemoryEstimate() const override { return sizeof(*this) + style_.canonical.size(); }
   int OpenFileCount() const override { return 0; }
 
