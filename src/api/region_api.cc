@@ -288,7 +288,8 @@ HandlerResult RegionApi::Pixel(ApiRequest& r) {
         // Outside the image: large_image returns an empty object.
         if (plan.empty) return nlohmann::ordered_json::object();
         TS_ASSIGN_OR_RETURN(Image px,
-                            ctx_.tiles->ReadLevelRegion(src, q.ref, f, plan.level, plan.rect));
+                            ctx_.tiles->ReadLevelRegion(src, q.ref, f, plan.level, plan.rect,
+                                                        TileService::Samples::kStored));
         return PixelJson(px);
       };
       if (!q.frames) return one(q.frame);
@@ -369,15 +370,17 @@ HandlerResult RegionApi::Histogram(ApiRequest& r) {
       if (plan.empty) return list;
       Image img;
       if (q.resample) {
-        TS_ASSIGN_OR_RETURN(img, ctx_.tiles->ReadRegion(src, q.ref, q.frame, plan, q.filter));
+        TS_ASSIGN_OR_RETURN(img, ctx_.tiles->ReadRegion(src, q.ref, q.frame, plan, q.filter,
+                                                        TileService::Samples::kStored));
       } else {
         const uint64_t budget = ctx_.tiles->max_output_pixels();
         if (static_cast<uint64_t>(plan.rect.width) * plan.rect.height > 4 * budget) {
           return InvalidArgumentError("Requested region is too large: the limit is " +
                                       std::to_string(budget) + " output pixels");
         }
-        TS_ASSIGN_OR_RETURN(
-            img, ctx_.tiles->ReadLevelRegion(src, q.ref, q.frame, plan.level, plan.rect));
+        TS_ASSIGN_OR_RETURN(img,
+                            ctx_.tiles->ReadLevelRegion(src, q.ref, q.frame, plan.level, plan.rect,
+                                                        TileService::Samples::kStored));
       }
       TS_ASSIGN_OR_RETURN(auto bands, ComputeHistogram(img, q.options));
       for (const BandHistogram& b : bands) {
@@ -446,7 +449,8 @@ HandlerResult RegionApi::Bands(ApiRequest& r) {
       }
       const LevelSize size = src->GetLevelSize(level);
       TS_ASSIGN_OR_RETURN(Image img, ctx_.tiles->ReadLevelRegion(
-                                         src, ref, f, level, Rect{0, 0, size.width, size.height}));
+                                         src, ref, f, level, Rect{0, 0, size.width, size.height},
+                                         TileService::Samples::kStored));
       static constexpr const char* kInterp[4][4] = {
           {"gray"}, {"gray", "alpha"}, {"red", "green", "blue"}, {"red", "green", "blue", "alpha"}};
       const std::vector<BandStats> stats = ComputeBandStats(img);

@@ -22,6 +22,9 @@ struct TileValue {
   std::optional<Encoding> encoding;
   Bytes bytes;
   Image pixels;
+  // Unstyled tiles of a source with an embedded ICC profile: the colours are the profile's, not
+  // sRGB, so the stored bytes pass through only when the style turns ICC correction off.
+  bool needs_icc = false;
 
   bool is_encoded() const { return encoding.has_value(); }
   // Bytes charged against the cache's budget.
@@ -30,18 +33,20 @@ struct TileValue {
 
 using TileValuePtr = std::shared_ptr<const TileValue>;
 
-inline TileValuePtr MakeEncodedValue(Encoding encoding, Bytes bytes) {
+inline TileValuePtr MakeEncodedValue(Encoding encoding, Bytes bytes, bool needs_icc = false) {
   // The cache charges capacity: drop an encoder's slack before the value is shared.
   if (bytes.capacity() > bytes.size() + bytes.size() / 16 + 64) bytes.shrink_to_fit();
   auto v = std::make_shared<TileValue>();
   v->encoding = encoding;
   v->bytes = std::move(bytes);
+  v->needs_icc = needs_icc;
   return v;
 }
 
-inline TileValuePtr MakePixelValue(Image pixels) {
+inline TileValuePtr MakePixelValue(Image pixels, bool needs_icc = false) {
   auto v = std::make_shared<TileValue>();
   v->pixels = std::move(pixels);
+  v->needs_icc = needs_icc;
   return v;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/logging.h"
 #include "core/strings.h"
 #include "tiles/derived_source.h"
 #include "tiles/region.h"
@@ -134,8 +135,8 @@ StatusOr<std::shared_ptr<const TileService::BandRanges>> TileService::GetBandRan
     TS_ASSIGN_OR_RETURN(RegionPlan plan, PlanRegion(*unstyled, spec));
     auto ranges = std::make_shared<BandRanges>();
     if (!plan.empty) {
-      TS_ASSIGN_OR_RETURN(Image pixels,
-                          ReadLevelRegion(unstyled, ref, frame, plan.level, plan.rect));
+      TS_ASSIGN_OR_RETURN(Image pixels, ReadLevelRegion(unstyled, ref, frame, plan.level, plan.rect,
+                                                        Samples::kStored));
       TS_ASSIGN_OR_RETURN(ranges->histograms, ComputeHistogram(pixels, HistogramOptions{}));
     }
     std::lock_guard<std::mutex> lock(ranges_mu_);
@@ -252,6 +253,43 @@ StatusOr<Image> TileService::StylePixels(const ResolvedStyle& style, int frame, 
         return nullptr;
       },
       main.width(), main.height());
+}
+
+Image ToSrgb(const IccTransform& icc, Image img) {
+  StatusOr<Image> converted = icc.Apply(img);
+  return converted.ok() ? std::move(*converted) : std::move(img);
+}
+
+std::shared_ptr<const IccTransform> TileService::IccFor(const SourcePtr& source,
+                                                        const SourceRef& ref, int frame,
+                                                        const Style* style) {
+  if (style && style->icc == false) return nullptr;
+  IccIntent intent = IccIntent::kPerceptual;
+  if (style) {
+    auto parsed = ParseIccIntent(style->icc_intent);  // checked when the style was parsed
+    if (parsed.ok()) intent = *parsed;
+  }
+  const std::string key =
+      ref.key + "|" + std::to_string(frame) + "|" + std::to_string(static_cast<int>(intent));
+  {
+    std::lock_guard<std::mutex> lock(icc_mu_);
+    auto it = icc_.find(key);
+    if (it != icc_.end()) return it->second;
+  }
+  std::shared_ptr<const IccTransform> transform;
+  if (std::optional<Bytes> profile = source->IccProfile(frame)) {
+    auto made = IccTransform::ToSrgb(*profile, intent);
+    if (made.ok()) {
+      transform = std::move(*made);
+    } else {
+      TS_LOG(kWarning) << (ref.path.empty() ? ref.key : ref.path)
+                       << ": the embedded ICC profile is not used: " << made.status().ToString();
+    }
+  }
+  std::lock_guard<std::mutex> lock(icc_mu_);
+  if (icc_.size() >= kMaxBandRanges) icc_.clear();
+  icc_.emplace(key, transform);
+  return transform;
 }
 
 }  // namespace tessera

@@ -118,7 +118,7 @@ TileValuePtr TileService::TryCached(const TileRequest& r) {
   // the wanted encoding it is the answer, and no second entry holds the same bytes.
   if (MayPassThrough(r)) {
     TileValuePtr u = tiles_.Get(UnstyledTileKey(r.source.key, r.frame, r.level, r.x, r.y));
-    if (u && u->encoding == r.encode.encoding) {
+    if (u && u->encoding == r.encode.encoding && (!u->needs_icc || r.style == kIccOffStyle)) {
       passthrough_.fetch_add(1, std::memory_order_relaxed);
       return u;
     }
@@ -134,6 +134,8 @@ std::optional<StatusOr<TileValuePtr>> TileService::TryServeInline(const TileRequ
     return StatusOr<TileValuePtr>(range);
   }
   if (!source->HasLevel(r.frame, r.level)) return std::nullopt;
+  // A profile means colour work, on a worker. (Finding out is a lookup after the first time.)
+  if (IccFor(source, r.source, r.frame, nullptr)) return std::nullopt;
   const std::string key = UnstyledTileKey(r.source.key, r.frame, r.level, r.x, r.y);
   // A worker already producing this tile will answer; do not race it. (Two HTTP threads may
   // still both read one tile here; that costs a duplicate read of stored bytes, no decode.)
@@ -167,7 +169,7 @@ StatusOr<TileValuePtr> TileService::DecodedTile(const TileValuePtr& value, const
     if (TileValuePtr v = tiles_.Get(key)) return v;
     Image storage;  // an encoded value is decoded into it
     TS_RETURN_IF_ERROR(PixelsOf(value, &storage, ref, frame, level, x, y).status());
-    TileValuePtr v = MakePixelValue(std::move(storage));
+    TileValuePtr v = MakePixelValue(std::move(storage), value->needs_icc);
     tiles_.Put(key, v);
     return v;
   });
@@ -195,31 +197,40 @@ StatusOr<TileValuePtr> TileService::ProduceTile(const TileRequest& r, const std:
   TS_ASSIGN_OR_RETURN(TileValuePtr unstyled,
                       GetUnstyledTile(source, r.source, r.frame, r.level, r.x, r.y));
 
-  // Passthrough: no style, no edge change, and the stored bytes are already the encoding.
-  if (MayPassThrough(r) && unstyled->encoding == r.encode.encoding) {
+  // Passthrough: no style, no edge change, the colours need no ICC correction, and the
+  // stored bytes are already the encoding.
+  if (MayPassThrough(r) && unstyled->encoding == r.encode.encoding &&
+      (!unstyled->needs_icc || r.style == kIccOffStyle)) {
     passthrough_.fetch_add(1, std::memory_order_relaxed);
     return unstyled;
   }
 
+  const DerivedSource* d = Styled(source);
   std::shared_ptr<const ResolvedStyle> style;
-  if (const DerivedSource* d = Styled(source)) {
+  if (d) {
     TS_ASSIGN_OR_RETURN(style, ResolveStyle(*d, r.source, r.frame));
   }
+  std::shared_ptr<const IccTransform> icc =
+      IccFor(source, r.source, r.frame, d ? &d->style() : nullptr);
   Image storage, styled;
   const Image* pixels = nullptr;
-  if (style) {
+  if (style || icc) {
     // Many styles of one tile: the stored tile is decoded once and kept. Bands of other frames
     // read the same tile of those frames, through the tile cache too.
-    const SourcePtr& unstyled_source = Styled(source)->unstyled();
+    const SourcePtr& unstyled_source = d ? d->unstyled() : source;
     TS_ASSIGN_OR_RETURN(TileValuePtr main,
                         DecodedTile(unstyled, r.source, r.frame, r.level, r.x, r.y));
-    auto read = [&](int f) -> StatusOr<Image> {
-      TS_ASSIGN_OR_RETURN(TileValuePtr t,
-                          GetUnstyledTile(unstyled_source, r.source, f, r.level, r.x, r.y));
-      TS_ASSIGN_OR_RETURN(TileValuePtr px, DecodedTile(t, r.source, f, r.level, r.x, r.y));
-      return px->pixels.Clone();
-    };
-    TS_ASSIGN_OR_RETURN(styled, StylePixels(*style, r.frame, main->pixels.Clone(), read));
+    styled = main->pixels.Clone();
+    if (icc) styled = ToSrgb(*icc, std::move(styled));
+    if (style) {
+      auto read = [&](int f) -> StatusOr<Image> {
+        TS_ASSIGN_OR_RETURN(TileValuePtr t,
+                            GetUnstyledTile(unstyled_source, r.source, f, r.level, r.x, r.y));
+        TS_ASSIGN_OR_RETURN(TileValuePtr px, DecodedTile(t, r.source, f, r.level, r.x, r.y));
+        return px->pixels.Clone();
+      };
+      TS_ASSIGN_OR_RETURN(styled, StylePixels(*style, r.frame, std::move(styled), read));
+    }
     pixels = &styled;
   } else {
     TS_ASSIGN_OR_RETURN(pixels, PixelsOf(unstyled, &storage, r.source, r.frame, r.level, r.x, r.y));
@@ -256,19 +267,20 @@ StatusOr<TileValuePtr> TileService::GetUnstyledTile(const SourcePtr& source, con
   return unstyled_flight_.Do(key, [&]() -> StatusOr<TileValuePtr> {
     if (TileValuePtr v = tiles_.Get(key)) return v;
     TileValuePtr v;
+    const bool needs_icc = IccFor(source, ref, frame, nullptr) != nullptr;
     if (source->HasLevel(frame, level)) {
       TS_ASSIGN_OR_RETURN(std::optional<RawTile> raw, source->ReadRawTile(frame, level, x, y));
       if (raw) {
         raw_reads_.fetch_add(1, std::memory_order_relaxed);
-        v = MakeEncodedValue(raw->encoding, std::move(raw->bytes));
+        v = MakeEncodedValue(raw->encoding, std::move(raw->bytes), needs_icc);
       } else {
         tile_reads_.fetch_add(1, std::memory_order_relaxed);
         TS_ASSIGN_OR_RETURN(Image img, source->ReadTile(frame, level, x, y));
-        v = MakePixelValue(std::move(img));
+        v = MakePixelValue(std::move(img), needs_icc);
       }
     } else {
       TS_ASSIGN_OR_RETURN(Image img, Synthesize(source, ref, frame, level, x, y));
-      v = MakePixelValue(std::move(img));
+      v = MakePixelValue(std::move(img), needs_icc);
     }
     tiles_.Put(key, v);
     return v;
@@ -312,7 +324,7 @@ StatusOr<Image> TileService::Synthesize(const SourcePtr& source, const SourceRef
 
 StatusOr<Image> TileService::ReadRegion(const SourcePtr& source, const SourceRef& ref, int frame,
                                         const RegionPlan& plan,
-                                        std::optional<ResampleFilter> filter) {
+                                        std::optional<ResampleFilter> filter, Samples samples) {
   const SourceMetadata& m = source->metadata();
   if (frame < 0 || frame >= m.frame_count) return OutOfRangeError("Frame does not exist");
   if (plan.empty) return Image(0, 0, m.band_count, m.dtype);
@@ -323,7 +335,8 @@ StatusOr<Image> TileService::ReadRegion(const SourcePtr& source, const SourceRef
     return InvalidArgumentError("Requested region is too large: the limit is " +
                                 std::to_string(options_.max_output_pixels) + " output pixels");
   }
-  TS_ASSIGN_OR_RETURN(Image img, ReadLevelRegion(source, ref, frame, plan.level, plan.rect));
+  TS_ASSIGN_OR_RETURN(Image img,
+                      ReadLevelRegion(source, ref, frame, plan.level, plan.rect, samples));
   if (img.width() == plan.out_width && img.height() == plan.out_height) return img;
   const bool enlarge = plan.out_width > img.width() || plan.out_height > img.height();
   const ResampleFilter f =
@@ -332,15 +345,22 @@ StatusOr<Image> TileService::ReadRegion(const SourcePtr& source, const SourceRef
 }
 
 StatusOr<Image> TileService::ReadLevelRegion(const SourcePtr& source, const SourceRef& ref,
-                                             int frame, int level, const Rect& rect) {
+                                             int frame, int level, const Rect& rect,
+                                             Samples samples) {
   const DerivedSource* d = Styled(source);
-  if (!d) return ReadUnstyledLevelRegion(source, ref, frame, level, rect);
-  TS_ASSIGN_OR_RETURN(auto style, ResolveStyle(*d, ref, frame));
-  TS_ASSIGN_OR_RETURN(Image main, ReadUnstyledLevelRegion(d->unstyled(), ref, frame, level, rect,
-                                                          style != nullptr));
+  const SourcePtr& unstyled = d ? d->unstyled() : source;
+  std::shared_ptr<const ResolvedStyle> style;
+  if (d) {
+    TS_ASSIGN_OR_RETURN(style, ResolveStyle(*d, ref, frame));
+  }
+  std::shared_ptr<const IccTransform> icc;
+  if (samples == Samples::kDisplay) icc = IccFor(source, ref, frame, d ? &d->style() : nullptr);
+  TS_ASSIGN_OR_RETURN(Image main, ReadUnstyledLevelRegion(unstyled, ref, frame, level, rect,
+                                                          style != nullptr || icc != nullptr));
+  if (icc) main = ToSrgb(*icc, std::move(main));
   if (!style) return main;
   return StylePixels(*style, frame, std::move(main), [&](int f) {
-    return ReadUnstyledLevelRegion(d->unstyled(), ref, f, level, rect, true);
+    return ReadUnstyledLevelRegion(unstyled, ref, f, level, rect, true);
   });
 }
 

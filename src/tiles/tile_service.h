@@ -30,6 +30,7 @@
 #include "cache/source_cache.h"
 #include "cache/tile_cache.h"
 #include "core/thread_annotations.h"
+#include "imaging/icc.h"
 #include "imaging/resample.h"
 #include "imaging/style.h"
 #include "source/registry.h"
@@ -102,17 +103,23 @@ class TileService {
   // An encoded thumbnail of the whole image (large_image's getThumbnail).
   StatusOr<TileValuePtr> GetThumbnail(const ThumbnailRequest& request);
 
+  // What pixels a read gives: kDisplay, for images, turns the source's embedded ICC profile
+  // into sRGB (unless the style says "icc": false); kStored keeps the stored samples (pixel
+  // values, histograms, band statistics). Both are styled when the source is a styled source.
+  enum class Samples { kDisplay, kStored };
+
   // Pixels of a planned region (tiles/region.h): read from plan.level through the tile cache,
   // resized to the output size with `filter`, or like large_image when unset (bicubic when
   // enlarging, Lanczos when reducing). An empty plan gives an empty image. Refuses outputs and
   // reads above the pixel budget (max_output_pixels).
   StatusOr<Image> ReadRegion(const SourcePtr& source, const SourceRef& ref, int frame,
-                             const RegionPlan& plan, std::optional<ResampleFilter> filter);
+                             const RegionPlan& plan, std::optional<ResampleFilter> filter,
+                             Samples samples = Samples::kDisplay);
 
   // Pixels of `rect` (level coordinates) of one level, assembled from unstyled tiles, then
-  // styled when `source` is a styled source.
+  // ICC-corrected (kDisplay) and styled when `source` is a styled source.
   StatusOr<Image> ReadLevelRegion(const SourcePtr& source, const SourceRef& ref, int frame,
-                                  int level, const Rect& rect);
+                                  int level, const Rect& rect, Samples samples = Samples::kDisplay);
 
   TileServiceStats Stats() const;
 
@@ -120,6 +127,11 @@ class TileService {
   uint64_t max_output_pixels() const { return options_.max_output_pixels; }
 
  private:
+  // The transform of the embedded ICC profile of `frame` to sRGB for `style` (nullptr for the
+  // default style): nullptr when the style turns ICC off, the frame has no profile, or lcms2
+  // cannot use it (logged once). Made once per file version, frame and intent.
+  std::shared_ptr<const IccTransform> IccFor(const SourcePtr& source, const SourceRef& ref,
+                                             int frame, const Style* style);
   // The style of a styled source resolved for `frame` (nullptr when it has no bands), and
   // styled pixels: `main` is frame `frame`'s, `read` gives another frame's of the same area.
   StatusOr<std::shared_ptr<const ResolvedStyle>> ResolveStyle(const DerivedSource& s,
@@ -152,6 +164,8 @@ class TileService {
   std::mutex ranges_mu_;
   std::unordered_map<std::string, std::shared_ptr<const BandRanges>> ranges_ GUARDED_BY(ranges_mu_);
   SingleFlight<std::shared_ptr<const BandRanges>> ranges_flight_;
+  std::mutex icc_mu_;
+  std::unordered_map<std::string, std::shared_ptr<const IccTransform>> icc_ GUARDED_BY(icc_mu_);
   std::atomic<uint64_t> tile_reads_{0}, raw_reads_{0}, decodes_{0}, synthesized_{0}, encodes_{0},
       passthrough_{0}, thumbnails_{0}, inline_reads_{0};
 };
@@ -172,6 +186,10 @@ OutputSize CalculateOutputSize(std::optional<double> width, std::optional<double
 // Per-band sample values for a colour on an image of `bands` bands of `type` (grey images get
 // the colour's luminance, like PIL's "L" conversion).
 std::vector<double> ColorSamples(const Rgba& color, int bands, PixelType type);
+
+// `img` in sRGB through `icc`; unchanged when the transform cannot take its layout (float
+// samples, a grey profile on an RGB image, ...), as large_image skips what ImageCms refuses.
+Image ToSrgb(const IccTransform& icc, Image img);
 
 // large_image's _letterboxImage: `img` centred (or at the top-left corner) on a width x height
 // canvas of `fill`; unchanged when it already covers that size.

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <limits>
 
@@ -94,7 +96,8 @@ class StyleTest : public ServerFixture {
  protected:
   HttpResult Styled(const std::string& id, const std::string& what, const Json& style,
                     const std::string& extra = "") {
-    return Get("/api/v1/item/" + id + "/tiles/" + what + (what.find('?') == std::string::npos ? "?" : "&") +
+    return Get("/api/v1/item/" + id + "/tiles/" + what +
+               (what.find('?') == std::string::npos ? "?" : "&") +
                "style=" + UrlEncode(style.dump()) + extra);
   }
   Image StyledImage(const std::string& id, const std::string& what, const Json& style,
@@ -104,8 +107,8 @@ class StyleTest : public ServerFixture {
     return r.status == 200 ? DecodeBody(r) : Image();
   }
   // Checks every pixel of `got` (RGBA or one band) against want(x, y, channel).
-  void ExpectPixels(const Image& got, int channels,
-                    const std::function<int(int, int, int)>& want, const std::string& what) {
+  void ExpectPixels(const Image& got, int channels, const std::function<int(int, int, int)>& want,
+                    const std::string& what) {
     ASSERT_EQ(got.bands(), channels) << what;
     int bad = 0;
     for (int y = 0; y < got.height() && bad < 5; ++y) {
@@ -144,13 +147,13 @@ TEST_F(StyleTest, SixteenBitRangesAutoMinMaxFullAndThresholds) {
        Threshold(*file, 0, 0.02, false), Threshold(*file, 0, 0.05, true)},
   };
   for (const Case& c : cases) {
-    Image got = StyledImage(id, "zxy/2/1/1", c.style);  // full resolution, inside the image
+    Image got = StyledImage(id, "zxy/2/1/0", c.style);  // full resolution, inside the image
     ASSERT_EQ(got.width(), 256);
     ExpectPixels(
         got, 4,
         [&](int x, int y, int ch) {
           if (ch == 3) return 255;
-          const double v = (At(*file, 256 + x, 256 + y, 0) - c.min) / (c.max - c.min);
+          const double v = (At(*file, 256 + x, y, 0) - c.min) / (c.max - c.min);
           return U8(v * 255);
         },
         c.style.dump());
@@ -166,8 +169,8 @@ TEST_F(StyleTest, FloatPalettesLinearAndDiscrete) {
   const MinMax range = BandRange(*file, 0);
   const double stops[3][4] = {{0, 0, 0, 255}, {255, 0, 0, 255}, {255, 255, 0, 255}};
   for (const char* scheme : {"linear", "discrete"}) {
-    const Json style = {{"min", 0}, {"max", "max"}, {"palette", {"#000", "#f00", "#ff0"}},
-                        {"scheme", scheme}};
+    const Json style = {
+        {"min", 0}, {"max", "max"}, {"palette", {"#000", "#f00", "#ff0"}}, {"scheme", scheme}};
     Image got = StyledImage(id, "zxy/0/0/0", style);  // 200 x 200 in one 256 tile
     ExpectPixels(
         got, 4,
@@ -213,8 +216,8 @@ TEST_F(StyleTest, CompositeOfThreeOmeChannelsFromOtherFrames) {
       [&](int x, int y, int ch) {
         if (ch == 3) return 255;
         // auto: signed data is not 0..255, so each frame's own min and max.
-        const double v = (At(planes[ch], x, y, 0) - ranges[ch].min) /
-                         (ranges[ch].max - ranges[ch].min);
+        const double v =
+            (At(planes[ch], x, y, 0) - ranges[ch].min) / (ranges[ch].max - ranges[ch].min);
         return U8(v * 255);
       },
       "composite");
@@ -228,8 +231,8 @@ TEST_F(StyleTest, NodataAndClampFalseAreTransparentAndUint16Outputs) {
   ASSERT_EQ(plain.status, 200);
   Image input = DecodeBody(plain);
   ASSERT_EQ(input.bands(), 3);
-  const Json masked = {{"band", "green"}, {"min", 50}, {"max", 200}, {"nodata", 128},
-                       {"clamp", false}};
+  const Json masked = {
+      {"band", "green"}, {"min", 50}, {"max", 200}, {"nodata", 128}, {"clamp", false}};
   Image got = StyledImage(id, "zxy/4/2/3", masked);
   int hidden = 0;
   ExpectPixels(
@@ -245,8 +248,8 @@ TEST_F(StyleTest, NodataAndClampFalseAreTransparentAndUint16Outputs) {
   EXPECT_GT(hidden, 100);  // the tile has both kinds of pixels
   // dtype uint16: a 16-bit PNG and TIFF (x 65535 / 255 in float32, as numpy).
   for (const char* encoding : {"PNG", "TIFF"}) {
-    Image wide = StyledImage(id, "zxy/4/2/3", Json{{"band", 2}, {"min", 0}, {"max", 255},
-                                                   {"dtype", "uint16"}},
+    Image wide = StyledImage(id, "zxy/4/2/3",
+                             Json{{"band", 2}, {"min", 0}, {"max", 255}, {"dtype", "uint16"}},
                              std::string("&encoding=") + encoding);
     ASSERT_EQ(wide.type(), PixelType::kU16) << encoding;
     ExpectPixels(
@@ -266,7 +269,9 @@ TEST_F(StyleTest, TenStylesOverSixteenTilesDecodeEachStoredTileOnce) {
   ASSERT_EQ(Get("/api/v1/item/" + id + "/tiles").status, 200);
   const Json before = CacheInfo();
   for (int s = 0; s < 10; ++s) {
-    const Json style = {{"band", 1 + s % 3}, {"min", s * 5}, {"max", 250 - s * 3},
+    const Json style = {{"band", 1 + s % 3},
+                        {"min", s * 5},
+                        {"max", 250 - s * 3},
                         {"palette", s % 2 ? "#0f0" : "#ff00ff"}};
     for (int y = 0; y < 4; ++y) {
       for (int x = 0; x < 4; ++x) {
@@ -288,11 +293,11 @@ TEST_F(StyleTest, TenStylesOverSixteenTilesDecodeEachStoredTileOnce) {
   EXPECT_EQ(after["tilesource"]["derived"].get<int64_t>(), 10);
   // A second pass of one style is all hits.
   const Json again = CacheInfo();
-  ASSERT_EQ(Styled(id, "zxy/4/0/0", Json{{"band", 1}, {"min", 0}, {"max", 250},
-                                        {"palette", "#ff00ff"}},
-                   "&encoding=PNG")
-                .status,
-            200);
+  ASSERT_EQ(
+      Styled(id, "zxy/4/0/0", Json{{"band", 1}, {"min", 0}, {"max", 250}, {"palette", "#ff00ff"}},
+             "&encoding=PNG")
+          .status,
+      200);
   EXPECT_EQ(CacheInfo()["tiles"]["encodes"], again["tiles"]["encodes"]);
 }
 
@@ -329,24 +334,71 @@ TEST_F(StyleTest, BadStylesAre400WithTheReason) {
     std::string style;
     std::string words;
   };
-  for (const Case& c : {Case{id, "{bad", "Style is not a valid json object."},
-                        Case{id, R"({"band": 4})", "band 4 does not exist"},
-                        Case{id, R"({"band": "DAPI"})", "not a channel of this image"},
-                        Case{id, R"({"palette": "#12"})", "palette"},
-                        Case{id, R"({"min": "lowest"})", "min"},
-                        Case{id, R"({"function": "math.sqrt"})", "not supported"},
-                        Case{oid, R"({"frame": 15})", "frame 15 does not exist"},
-                        Case{oid, R"({"framedelta": -1})", "frame -1 does not exist"}}) {
+  for (const Case& c :
+       {Case{id, "{bad", "Style is not a valid json object."},
+        Case{id, R"({"band": 4})", "band 4 does not exist"},
+        Case{id, R"({"band": "DAPI"})", "not a channel of this image"},
+        Case{id, R"({"palette": "#12"})", "palette"}, Case{id, R"({"min": "lowest"})", "min"},
+        Case{id, R"({"function": "math.sqrt"})", "not supported"},
+        Case{oid, R"({"frame": 15})", "frame 15 does not exist"},
+        Case{oid, R"({"framedelta": -1})", "frame -1 does not exist"}}) {
     for (const std::string what : {"zxy/0/0/0", "thumbnail", "region?width=50"}) {
-      HttpResult r = Get("/api/v1/item/" + c.id + "/tiles/" + what +
-                         (what.find('?') == std::string::npos ? "?" : "&") +
-                         "style=" + UrlEncode(c.style));
+      HttpResult r =
+          Get("/api/v1/item/" + c.id + "/tiles/" + what +
+              (what.find('?') == std::string::npos ? "?" : "&") + "style=" + UrlEncode(c.style));
       EXPECT_EQ(r.status, 400) << c.style << " " << what;
-      EXPECT_NE(r.body.find(c.words), std::string::npos) << c.style << " " << what << ": "
-                                                         << r.body;
+      EXPECT_NE(r.body.find(c.words), std::string::npos)
+          << c.style << " " << what << ": " << r.body;
     }
   }
   EXPECT_EQ(Get("/api/v1/system/check").status, 200);
+}
+
+TEST_F(StyleTest, EmbeddedIccProfilesAreAppliedAndOnlyThenCostThePassthrough) {
+  TS_REQUIRE_TESTDATA(svs, "CMU-1-Small-Region.svs");
+  const std::string profile = "/usr/share/color/icc/colord/ProPhotoRGB.icc";
+  if (!std::filesystem::exists(profile)) {
+    GTEST_SKIP() << profile << " not found (scripts/setup installs Debian's colord-data)";
+  }
+  // A JPEG pyramid of real tissue with a wide-gamut profile embedded, made with vips.
+  const std::string dir = dir_->path();
+  const std::string path = dir + "/prophoto.tif";
+  const std::string cmd =
+      "vips extract_band '" + svs + "' '" + dir + "/rgb.v' 0 --n 3 && " + "vips crop '" + dir +
+      "/rgb.v' '" + dir + "/crop.v' 0 0 512 512 && " + "vips copy '" + dir + "/crop.v' '" + path +
+      "[tile,tile-width=256,tile-height=256,pyramid,compression=jpeg,Q=90," + "profile=" + profile +
+      "]' && vips icc_transform '" + path + "' '" + dir + "/srgb.v' srgb --embedded";
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  const std::string id = Import(path);
+  const std::string tile = "/api/v1/item/" + id + "/tiles/zxy/1/1/0";
+  // By default the colours are converted to sRGB: decoded and re-encoded, not passed through.
+  const Json before = CacheInfo();
+  HttpResult srgb = Get(tile + "?encoding=PNG");
+  ASSERT_EQ(srgb.status, 200) << srgb.body;
+  const Json after = CacheInfo();
+  EXPECT_EQ(after["tiles"]["passthrough"], before["tiles"]["passthrough"]);
+  auto want = VipsLoad(dir + "/srgb.v");
+  ASSERT_TRUE(want.ok()) << want.status().ToString();
+  Image got = DecodeBody(srgb);
+  Image expected = want->Crop(Rect{256, 0, 256, 256});
+  const Diff d = CompareImages(got, expected, 256, 256, 3);
+  EXPECT_LT(d.mean_abs, 1.0);  // lcms2 both times: the same transform but for rounding
+  EXPECT_LT(d.max_abs, 3.0);
+  // ...and visibly not the stored colours.
+  HttpResult stored = Get(tile + "?encoding=PNG&style=" + UrlEncode(R"({"icc": false})"));
+  ASSERT_EQ(stored.status, 200);
+  EXPECT_GT(CompareImages(DecodeBody(stored), got, 256, 256, 3).mean_abs, 2.0);
+  // style={"icc": false} passes the stored JPEG through, byte for byte.
+  HttpResult raw = Get(tile + "?style=" + UrlEncode(R"({"icc": false})"));
+  ASSERT_EQ(raw.status, 200);
+  EXPECT_EQ(raw.body, ReferenceRawJpegTile(path, 0, 1));
+  // A file without a profile keeps the passthrough by default.
+  const std::string plain = Import(svs);
+  const Json b2 = CacheInfo();
+  HttpResult p = Get("/api/v1/item/" + plain + "/tiles/zxy/4/0/0");
+  ASSERT_EQ(p.status, 200);
+  EXPECT_EQ(CacheInfo()["tiles"]["passthrough"].get<int64_t>(),
+            b2["tiles"]["passthrough"].get<int64_t>() + 1);
 }
 
 }  // namespace
