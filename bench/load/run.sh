@@ -30,6 +30,9 @@
 #       g. regions: distinct 2048 x 2048 regions of the pyramid, output width 1024, JPEG
 #       h. thumbnails (256 px) of the pyramid: cold (fresh server, one per item, each opening
 #          its source; sequential, timed by curl) and warm (wrk over the same thumbnails)
+#       i. styles: a 16-bit RGB pyramid (Deflate) with its unstyled tiles in the cache; a
+#          3-channel composite style to PNG, against the same tiles re-encoded to PNG without a
+#          style (the encode the style feeds), then the styled tiles again as cache hits
 #     reporting requests/s, latency p50/p99, errors, bytes/response, CPU use, ratio to nginx;
 #  5. memory: RSS of a server with 100 sources open and a full --tile-cache-bytes cache;
 #  6. writes bench/results/latest.md (--quick: quick.md) and prints it.
@@ -62,7 +65,7 @@ options:
   --rounds N            runs of nginx / cache hits (alternating) and of cold passthrough
                         (fresh server each); the report takes each one's best (full 3, quick 1)
   --only LIST           comma-separated subset of:
-                        nginx,hits,iiif,cold,png,jpeg,synth,region,thumb,mem
+                        nginx,hits,iiif,cold,png,jpeg,synth,region,thumb,style,mem
   --keep                keep the temp dir (server logs, path lists) for inspection
 EOF
 }
@@ -106,6 +109,7 @@ if [ "$MODE" = quick ]; then
   ZSTD_SIZE=(2 2)
   FLAT_SIZE=(2 2)
   HIT_TILES=400
+  U16_SIZE=(1 1)     # 2000 x 2500
   MEM_SOURCES=100
   MEM_CACHE_BYTES=$((64 << 20))
   SMALL_CACHE_BYTES=$((16 << 20))
@@ -117,6 +121,7 @@ else
   ZSTD_SIZE=(10 8)   # 20,000 x 20,000
   FLAT_SIZE=(10 8)
   HIT_TILES=2000
+  U16_SIZE=(3 2)     # 6000 x 5000
   MEM_SOURCES=100
   MEM_CACHE_BYTES=$((1 << 30))
   SMALL_CACHE_BYTES=$((64 << 20))
@@ -129,6 +134,9 @@ MAX_RATE_COLD=30000
 MAX_RATE_PNG=3000
 MAX_RATE_JPEG=6000
 MAX_RATE_SYNTH=1000
+MAX_RATE_STYLE=400
+# The composite style of the style phase: bands 1-3 in red, green and blue over 1000..60000.
+STYLE_Q='%7B%22bands%22%3A%5B%7B%22band%22%3A1%2C%22palette%22%3A%22%23f00%22%2C%22min%22%3A1000%2C%22max%22%3A60000%7D%2C%7B%22band%22%3A2%2C%22palette%22%3A%22%230f0%22%2C%22min%22%3A1000%2C%22max%22%3A60000%7D%2C%7B%22band%22%3A3%2C%22palette%22%3A%22%2300f%22%2C%22min%22%3A1000%2C%22max%22%3A60000%7D%5D%7D'
 REGION_SIZE=2048 # region phase: regions of REGION_SIZE^2 full-resolution pixels ...
 REGION_OUT=1024  # ... answered at this width
 
@@ -258,8 +266,20 @@ ZSTD=$(gen_image "pyr-zstd-${ZSTD_W}x${ZSTD_H}.tif" \
   "tile,tile-width=256,tile-height=256,pyramid,compression=zstd,bigtiff" "${ZSTD_SIZE[@]}")
 FLAT=$(gen_image "flat-jpeg-${FLAT_W}x${FLAT_H}.tif" \
   "tile,tile-width=256,tile-height=256,compression=jpeg,Q=80,bigtiff" "${FLAT_SIZE[@]}")
+U16_W=$((2000 * U16_SIZE[0])) U16_H=$((2500 * U16_SIZE[1]))
+U16="$CACHE/pyr-u16-${U16_W}x${U16_H}.tif"
+if [ ! -s "$U16" ]; then
+  log "generating $(basename "$U16") (16-bit RGB: the patch x 257, Deflate pyramid)"
+  vips linear "$patch_v" "$CACHE/u16-float.v" 257 0
+  vips cast "$CACHE/u16-float.v" "$CACHE/u16.v" ushort
+  vips replicate "$CACHE/u16.v" \
+    "$CACHE/u16.partial.tif[tile,tile-width=256,tile-height=256,pyramid,compression=deflate,bigtiff]" \
+    "${U16_SIZE[@]}"
+  mv "$CACHE/u16.partial.tif" "$U16"
+  rm -f "$CACHE/u16-float.v" "$CACHE/u16.v"
+fi
 # The page cache holds the images during every phase (cold = Tessera's caches empty).
-cat "$PYR" "$ZSTD" "$FLAT" >/dev/null
+cat "$PYR" "$ZSTD" "$FLAT" "$U16" >/dev/null
 
 # ---------------------------------------------------------------------------------------------
 # Items: hard links, each imported as its own item
@@ -287,18 +307,21 @@ N_PNG=$(links_needed "$PYR_TILES" "$MAX_RATE_PNG")
 ((N_PNG <= N_PASS)) || N_PASS=$N_PNG
 N_ZSTD=$(links_needed "$ZSTD_TILES" "$MAX_RATE_JPEG")
 N_FLAT=$(links_needed "$SYNTH_TILES" "$MAX_RATE_SYNTH")
+U16_TILES=$(full_level_tiles "$U16_W" "$U16_H")
+N_U16=$(links_needed "$U16_TILES" "$MAX_RATE_STYLE")
 for ((i = 1; i <= N_PASS; i++)); do ln "$PYR" "$WORK/img/pass-$i.tif"; done
 for ((i = 1; i <= N_ZSTD; i++)); do ln "$ZSTD" "$WORK/img/zstd-$i.tif"; done
 for ((i = 1; i <= N_FLAT; i++)); do ln "$FLAT" "$WORK/img/flat-$i.tif"; done
 for ((i = 1; i <= MEM_SOURCES; i++)); do ln "$PYR" "$WORK/img/mem-$i.tif"; done
+for ((i = 1; i <= N_U16; i++)); do ln "$U16" "$WORK/img/u16-$i.tif"; done
 
-log "importing $((N_PASS + N_ZSTD + N_FLAT + MEM_SOURCES)) items"
+log "importing $((N_PASS + N_ZSTD + N_FLAT + MEM_SOURCES + N_U16)) items"
 "$TESSERA" import --data "$WORK/data" "$WORK/img" >"$WORK/import.jsonl" ||
   die "tessera import failed (see $WORK/import.jsonl)"
 # "<item id> <file name>" per line, e.g. "6b06... pass-3.tif"
 sed -n 's/.*"id":"\([^"]*\)".*"path":"[^"]*\/\([^"/]*\)".*/\1 \2/p' "$WORK/import.jsonl" |
   sort -k2,2V >"$WORK/items.txt"
-[ "$(wc -l <"$WORK/items.txt")" -eq $((N_PASS + N_ZSTD + N_FLAT + MEM_SOURCES)) ] ||
+[ "$(wc -l <"$WORK/items.txt")" -eq $((N_PASS + N_ZSTD + N_FLAT + MEM_SOURCES + N_U16)) ] ||
   die "not every image was imported (see $WORK/import.jsonl)"
 ids_of() { # prefix [max] -> item ids of the links prefix-N.tif
   awk -v p="^$1-[0-9]+[.]tif$" -v max="${2:-0}" '$2 ~ p && (max == 0 || n++ < max) { print $1 }' \
@@ -355,6 +378,15 @@ awk -v w="$PYR_W" -v h="$PYR_H" -v size="$REGION_SIZE" -v out="$REGION_OUT" '{
       printf "/api/v1/item/%s/tiles/region?left=%d&top=%d&regionWidth=%d&regionHeight=%d&width=%d&encoding=JPEG\n",
         $1, left, top, size, size, out }' "$WORK/lists/pass-items.txt" | shuffled -n 200000 \
   >"$WORK/lists/region.txt"
+ids_of u16 >"$WORK/lists/u16-items.txt"
+U16_LEVELS=$(levels_for "$U16_W" "$U16_H")
+tile_paths "$WORK/lists/u16-items.txt" $((U16_LEVELS - 1)) "$U16_W" "$U16_H" "?encoding=JPEG" \
+  >"$WORK/lists/u16-prefill.txt"
+tile_paths "$WORK/lists/u16-items.txt" $((U16_LEVELS - 1)) "$U16_W" "$U16_H" "?encoding=PNG" |
+  shuffled >"$WORK/lists/u16-png.txt"
+tile_paths "$WORK/lists/u16-items.txt" $((U16_LEVELS - 1)) "$U16_W" "$U16_H" \
+  "?encoding=PNG&style=$STYLE_Q" | shuffled >"$WORK/lists/u16-style.txt"
+head -n 400 "$WORK/lists/u16-style.txt" >"$WORK/lists/u16-style-warm.txt"
 awk '{ print "/api/v1/item/" $1 "/tiles/thumbnail?width=256&height=256" }' \
   "$WORK/lists/mem-items.txt" >"$WORK/lists/thumbs.txt"
 
@@ -723,6 +755,29 @@ if want thumb; then
   stop_server "$TESSERA_PID"
 fi
 
+# Styles: the unstyled 16-bit tiles in the cache first (their JPEG encode reads them), then the
+# encode alone (PNG without a style), the style + encode, and styled hits.
+if want style; then
+  start_tessera style --tile-cache-bytes 8GiB  # every phase's tiles fit: no evictions
+  warm_sources "$TESSERA_URL" "$WORK/lists/u16-items.txt" || true
+  log "caching $(wc -l <"$WORK/lists/u16-prefill.txt") unstyled 16-bit tiles"
+  fetch_all "$TESSERA_URL" "$WORK/lists/u16-prefill.txt" 8 || true
+  measure "u16png.1" "16-bit RGB tiles -> PNG, no style (unstyled tiles cached)" "$TESSERA_URL" \
+    "$WORK/lists/u16-png.txt" "$TESSERA_PID"
+  [[ $LAST_COUNTERS =~ encodes\ [1-9] && $LAST_COUNTERS == *"decodes 0,"* ]] ||
+    fail_check "u16png: expected encodes of cached pixels ($LAST_COUNTERS)"
+  measure "stylecold.1" "3-channel 16-bit composite style -> PNG (unstyled tiles cached)" \
+    "$TESSERA_URL" "$WORK/lists/u16-style.txt" "$TESSERA_PID"
+  [[ $LAST_COUNTERS =~ encodes\ [1-9] && $LAST_COUNTERS == *"decodes 0,"* ]] ||
+    fail_check "stylecold: expected styled encodes of cached pixels ($LAST_COUNTERS)"
+  fetch_all "$TESSERA_URL" "$WORK/lists/u16-style-warm.txt" 8 || true
+  measure "stylewarm.1" "the styled tiles again (cache hits)" "$TESSERA_URL" \
+    "$WORK/lists/u16-style-warm.txt" "$TESSERA_PID"
+  [[ $LAST_COUNTERS == *"misses 0,"* ]] ||
+    fail_check "stylewarm: styled tiles missed the cache ($LAST_COUNTERS)"
+  stop_server "$TESSERA_PID"
+fi
+
 # ---------------------------------------------------------------------------------------------
 # Memory: 100 sources open, then the tile cache filled to its --tile-cache-bytes
 
@@ -825,7 +880,8 @@ mkdir -p "$RESULTS_DIR"
         ratio=$(awk -v a="$rps" -v b="$nginx_ref" 'BEGIN { printf "%.1f%%", 100 * a / b }')
         cost=$(awk -v a="$nginx_us" -v b="${uspr%% *}" 'BEGIN { printf "%.1f%%", 100 * a / b }')
       fi
-      [[ $name != nginx* && $name != hits && $name != iiif && $name != thumbwarm ]] ||
+      [[ $name != nginx* && $name != hits && $name != iiif && $name != thumbwarm &&
+        $name != stylewarm ]] ||
         wraps="(warm set)"
       echo "| $desc | $rps | $ratio | $(ms "$p50") | $(ms "$p99") | $st | $se | $bpr | $uspr |" \
         "$cost | $ssplit | $csplit | $paths | $wraps | $runs |"

@@ -138,8 +138,8 @@ nlohmann::ordered_json SettingsJson() {
   // `tessera import` marks every file it can read as a large image.
   j["large_image.auto_set"] = true;
   j["large_image.default_viewer"] = nullptr;
-  // No ICC profiles are applied (docs/api.md): stored JPEG tiles pass through.
-  j["large_image.icc_correction"] = false;
+  j["large_image.icc_correction"] =
+      true;  // applied to files that embed a profile (docs/api.md#styles)
   // Untiled images are decoded whole up to this many pixels on a side (source/vips_source.h).
   j["large_image.max_small_image_size"] =
       std::llround(std::sqrt(static_cast<double>(kMaxFlatImagePixels)));

@@ -491,7 +491,7 @@ TEST_F(FramesTest, SourcesAndSettings) {
   EXPECT_LT(s["tiff"]["extensions"]["svs"], s["openslide"]["extensions"]["svs"]);
   EXPECT_EQ(s["vips"]["mimeTypes"]["image/png"], 1);
   Json settings = GetJson("/api/v1/large_image/settings");
-  EXPECT_EQ(settings["large_image.icc_correction"], false);
+  EXPECT_EQ(settings["large_image.icc_correction"], true);
   EXPECT_EQ(settings["large_image.max_small_image_size"], 16384);
   EXPECT_EQ(settings["large_image.auto_set"], true);
 }
