@@ -11,37 +11,12 @@
 #include "testing/images.h"
 #include "testing/reference.h"
 #include "testing/temp_dir.h"
+#include "testing/tiff_ifds.h"
 
 namespace tessera {
 namespace {
 
 // What libtiff (not our writer) says about one IFD.
-struct Ifd {
-  uint32_t width = 0, height = 0, tile_w = 0, tile_h = 0, subfile = 0;
-  uint16_t bits = 0, samples = 0, format = SAMPLEFORMAT_UINT, compression = 0, photometric = 0;
-};
-
-std::vector<Ifd> ReadIfds(const std::string& path) {
-  std::vector<Ifd> out;
-  TIFF* tif = TIFFOpen(path.c_str(), "r");
-  if (!tif) return out;
-  do {
-    Ifd d;
-    TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &d.width);
-    TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &d.height);
-    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &d.tile_w);
-    TIFFGetField(tif, TIFFTAG_TILELENGTH, &d.tile_h);
-    TIFFGetField(tif, TIFFTAG_SUBFILETYPE, &d.subfile);
-    TIFFGetField(tif, TIFFTAG_BITSPERSAMPLE, &d.bits);
-    TIFFGetField(tif, TIFFTAG_SAMPLESPERPIXEL, &d.samples);
-    TIFFGetField(tif, TIFFTAG_SAMPLEFORMAT, &d.format);
-    TIFFGetField(tif, TIFFTAG_COMPRESSION, &d.compression);
-    TIFFGetField(tif, TIFFTAG_PHOTOMETRIC, &d.photometric);
-    out.push_back(d);
-  } while (TIFFReadDirectory(tif));
-  TIFFClose(tif);
-  return out;
-}
 
 PixelReader CropOf(const Image& img) {
   return [&img](const Rect& r) -> StatusOr<Image> { return img.Crop(r); };
@@ -50,7 +25,7 @@ PixelReader CropOf(const Image& img) {
 // Checks geometry of every level, that level 0 is `img` within `tol0`, and that level j is a
 // 2^j box downsample of `img` (libvips shrink) within `tolj` per level.
 void CheckPyramid(const std::string& path, const Image& img, double tol0, double tolj) {
-  std::vector<Ifd> ifds = ReadIfds(path);
+  std::vector<TiffIfd> ifds = ReadTiffIfds(path);
   ASSERT_FALSE(ifds.empty());
   int64_t w = img.width(), h = img.height();
   for (size_t j = 0; j < ifds.size(); ++j) {
@@ -105,7 +80,7 @@ TEST(TiledTiffWriterTest, LosslessPyramidKeepsTheSampleType) {
     ASSERT_TRUE(info.ok()) << info.status().ToString();
     EXPECT_EQ(info->levels, 3);  // 700x530, 350x265, 175x133
     EXPECT_FALSE(info->bigtiff);
-    std::vector<Ifd> ifds = ReadIfds(path);
+    std::vector<TiffIfd> ifds = ReadTiffIfds(path);
     ASSERT_EQ(ifds.size(), 3u);
     EXPECT_EQ(ifds[0].bits, 8 * BytesPerSample(c.type));
     EXPECT_EQ(ifds[0].samples, c.bands);
@@ -125,7 +100,7 @@ TEST(TiledTiffWriterTest, JpegRgbPyramid) {
   auto info = WriteTiledTiff(path, 1300, 900, 3, PixelType::kU8, o, CropOf(img));
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->levels, 4);  // 1300, 650, 325, 163
-  std::vector<Ifd> ifds = ReadIfds(path);
+  std::vector<TiffIfd> ifds = ReadTiffIfds(path);
   ASSERT_EQ(ifds.size(), 4u);
   EXPECT_EQ(ifds[0].compression, COMPRESSION_JPEG);
   EXPECT_EQ(ifds[0].photometric, PHOTOMETRIC_YCBCR);

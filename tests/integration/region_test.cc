@@ -14,6 +14,7 @@
 #include "integration/server_fixture.h"
 #include "testing/reference.h"
 #include "testing/testdata.h"
+#include "testing/tiff_ifds.h"
 
 namespace tessera {
 namespace {
@@ -68,34 +69,10 @@ void ExpectNear(const Image& got, const Image& want, double max_abs, double mean
   EXPECT_LE(d.mean_abs, mean_abs) << what;
 }
 
-struct Ifd {
-  uint32_t width = 0, height = 0, tile_w = 0, tile_h = 0, subfile = 0;
-  uint16_t bits = 0, samples = 0;
-};
-
-std::vector<Ifd> ReadIfds(const std::string& path) {
-  std::vector<Ifd> out;
-  TIFF* tif = TIFFOpen(path.c_str(), "r");
-  if (!tif) return out;
-  do {
-    Ifd d;
-    TIFFGetField(tif, TIFFTAG_IMAGEWIDTH, &d.width);
-    TIFFGetField(tif, TIFFTAG_IMAGELENGTH, &d.height);
-    TIFFGetField(tif, TIFFTAG_TILEWIDTH, &d.tile_w);
-    TIFFGetField(tif, TIFFTAG_TILELENGTH, &d.tile_h);
-    TIFFGetField(tif, TIFFTAG_SUBFILETYPE, &d.subfile);
-    TIFFGetField(tif, TIFFTAG_BITSPERSAMPLE, &d.bits);
-    TIFFGetField(tif, TIFFTAG_SAMPLESPERPIXEL, &d.samples);
-    out.push_back(d);
-  } while (TIFFReadDirectory(tif));
-  TIFFClose(tif);
-  return out;
-}
-
 // Every level of a TILED answer: geometry by libtiff, pixels by libvips — level 0 against
 // `want`, level j against a 2^j box downsample of it (whole blocks).
 void CheckTiled(const std::string& path, const Image& want, int levels, double tol0, double tolj) {
-  std::vector<Ifd> ifds = ReadIfds(path);
+  std::vector<TiffIfd> ifds = ReadTiffIfds(path);
   ASSERT_EQ(ifds.size(), static_cast<size_t>(levels));
   int64_t w = want.width(), h = want.height();
   for (int j = 0; j < levels; ++j) {
@@ -234,7 +211,7 @@ TEST_F(RegionTest, TiledOutputIsAPyramidOfTheRegion) {
   Image level0 = Load(spath, 0);
   // PIL's Lanczos (large_image's) against libvips' Lanczos.
   ExpectNear(level0, *want, 16, 0.5, "scaled TILED");
-  EXPECT_EQ(ReadIfds(spath).size(), 4u);  // 1336 rows: 668, 334, 167
+  EXPECT_EQ(ReadTiffIfds(spath).size(), 4u);  // 1336 rows: 668, 334, 167
 
   // 16-bit RGBA stays 16-bit RGBA, losslessly.
   TS_REQUIRE_TESTDATA(rgba, "RGBA.uint16.tif");
@@ -242,7 +219,7 @@ TEST_F(RegionTest, TiledOutputIsAPyramidOfTheRegion) {
   HttpResult t16 = Get(Url(id16, "region", "encoding=TILED&tiffCompression=lzw"));
   ASSERT_EQ(t16.status, 200) << t16.body.substr(0, 300);
   const std::string p16 = Save(t16, "rgba16.tif");
-  std::vector<Ifd> ifds = ReadIfds(p16);
+  std::vector<TiffIfd> ifds = ReadTiffIfds(p16);
   ASSERT_FALSE(ifds.empty());
   EXPECT_EQ(ifds[0].bits, 16);
   EXPECT_EQ(ifds[0].samples, 4);
@@ -440,7 +417,7 @@ TEST_F(RegionTest, NonPowerOfTwoPyramidsGiveTheRightPixelsAtEveryLevel) {
                           " && tiffcp full.tif,0,2 svs_like.tif";
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   const std::string svs = d + "/svs_like.tif";
-  ASSERT_EQ(ReadIfds(svs).size(), 2u);
+  ASSERT_EQ(ReadTiffIfds(svs).size(), 2u);
   const std::string ids = Import(svs);
   Image page0 = Load(svs, 0), page1 = Load(svs, 1);
   ASSERT_EQ(page1.width(), 275);
