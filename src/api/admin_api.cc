@@ -85,7 +85,13 @@ nlohmann::ordered_json CacheInfoJson(const ApiContext& ctx) {
                      {"opens", s.opens},
                      {"openFailures", s.open_failures},
                      {"openWaits", s.open_waits},
-                     {"evictions", s.evictions}};
+                     {"evictions", s.evictions},
+                     {"activeEvictions", s.active_evictions},
+                     {"overSoftLimits", s.over_soft_limits},
+                     {"hardMaxsize", s.limits.hard_max_sources},
+                     {"hardMaxMemoryBytes", s.limits.hard_max_memory_bytes},
+                     {"hardMaxOpenFiles", s.limits.hard_max_open_files},
+                     {"protectActive", s.limits.protect_active}};
   j["tileCache"] = {{"maxsize", t.capacity_bytes},
                     {"used", t.used_bytes},
                     {"items", t.items},
@@ -93,7 +99,26 @@ nlohmann::ordered_json CacheInfoJson(const ApiContext& ctx) {
                     {"misses", t.misses},
                     {"inserts", t.inserts},
                     {"evictions", t.evictions},
-                    {"rejected", t.rejected}};
+                    {"rejected", t.rejected},
+                    {"protectedSkips", t.protected_skips},
+                    {"protectedEvictions", t.protected_evictions}};
+  if (ctx.viewers) {
+    const ViewerSummary v = ctx.viewers->Summarize();
+    // The cache that would hold every active viewer's working set beside what else it holds:
+    // the working set plus a quarter for the rest (unstyled tiles, thumbnails), and never less
+    // than what is used now when evictions happen.
+    const uint64_t suggested = std::max<uint64_t>(v.working_set_bytes + v.working_set_bytes / 4,
+                                                  t.evictions > 0 ? t.used_bytes : uint64_t{0});
+    j["viewers"] = {
+        {"activeViewers", v.active_viewers},
+        {"activeSources", v.active_sources},
+        {"workingSetTiles", v.working_set_tiles},
+        {"workingSetBytes", v.working_set_bytes},
+        {"pinnedBytes", v.pinned_bytes},
+        {"activeWindowSeconds", ctx.viewers->options().active_window_nanos / 1000000000},
+        {"tilesPerViewer", ctx.viewers->options().tiles_per_viewer},
+        {"suggestedTileCacheBytes", suggested}};
+  }
   j["tiles"] = {{"tileReads", w.tile_reads},  {"rawReads", w.raw_reads},
                 {"decodes", w.decodes},       {"synthesized", w.synthesized},
                 {"encodes", w.encodes},       {"passthrough", w.passthrough},
@@ -151,9 +176,68 @@ nlohmann::ordered_json SettingsJson() {
   return j;
 }
 
+std::string MetricsText(const ApiContext& ctx) {
+  const TileCacheStats t = ctx.tile_cache->Stats();
+  const SourceCacheStats s = ctx.source_cache->Stats();
+  const TileServiceStats w = ctx.tiles->Stats();
+  std::string out;
+  auto counter = [&](const char* name, const char* help, double v) {
+    AppendMetric(out, std::string("tessera_") + name, "counter", help, v);
+  };
+  auto gauge = [&](const char* name, const char* help, double v) {
+    AppendMetric(out, std::string("tessera_") + name, "gauge", help, v);
+  };
+  counter("tile_cache_hits_total", "Tile cache lookups that found the entry.", t.hits);
+  counter("tile_cache_misses_total", "Tile cache lookups that did not.", t.misses);
+  counter("tile_cache_evictions_total", "Tile cache entries evicted for room.", t.evictions);
+  counter("tile_cache_protected_skips_total",
+          "Evictions that passed over a tile an active viewer holds.", t.protected_skips);
+  counter("tile_cache_protected_evictions_total",
+          "Tiles an active viewer held, evicted because nothing else was left.",
+          t.protected_evictions);
+  gauge("tile_cache_bytes", "Bytes held by the tile cache.", t.used_bytes);
+  gauge("tile_cache_capacity_bytes", "The tile cache budget.", t.capacity_bytes);
+  gauge("tile_cache_items", "Entries in the tile cache.", t.items);
+  counter("source_cache_hits_total", "Source cache lookups that found the source.", s.hits);
+  counter("source_cache_misses_total", "Source cache lookups that did not.", s.misses);
+  counter("source_opens_total", "Sources opened.", s.opens);
+  counter("source_cache_evictions_total", "Sources evicted.", s.evictions);
+  counter("source_cache_active_evictions_total",
+          "Sources evicted while someone was viewing them (0 within the hard ceilings).",
+          s.active_evictions);
+  gauge("source_cache_items", "Open sources (unstyled and derived).", s.items);
+  gauge("source_cache_over_soft_limits", "1 while active sources hold more than the limits.",
+        s.over_soft_limits ? 1 : 0);
+  gauge("source_cache_open_files", "File handles held by open sources.", s.open_files);
+  counter("single_flight_waits_total", "Requests that waited for another's identical work.",
+          w.flight_waits + s.open_waits);
+  counter("tiles_decoded_total", "Stored tiles decoded.", w.decodes);
+  counter("tiles_encoded_total", "Tiles and images encoded.", w.encodes);
+  counter("tiles_synthesized_total", "Tiles made from higher-resolution tiles.", w.synthesized);
+  counter("tiles_passthrough_total", "Tiles served as stored.", w.passthrough);
+  if (ctx.viewers) {
+    const ViewerSummary v = ctx.viewers->Summarize();
+    gauge("active_viewers", "Viewers with a tile request within the active window.",
+          v.active_viewers);
+    gauge("active_sources", "Images an active viewer looked at within the window.",
+          v.active_sources);
+    gauge("working_set_bytes", "Bytes of the tiles of active viewers' working sets.",
+          v.working_set_bytes);
+  }
+  if (ctx.metrics) ctx.metrics->Render(out);
+  return out;
+}
+
 void AdminApi::Register(Router& router) {
   router.Add("GET", "/api/v1/large_image/cache", [this](ApiRequest&) -> HandlerResult {
     return ApiResponse::Json(CacheInfoJson(ctx_));
+  });
+  // Prometheus text format. Outside /api/v1, where Prometheus expects it.
+  router.Add("GET", "/metrics", [this](ApiRequest&) -> HandlerResult {
+    std::string text = MetricsText(ctx_);
+    ApiResponse resp = ApiResponse::Content(std::make_shared<const Bytes>(text.begin(), text.end()),
+                                            "text/plain; version=0.0.4");
+    return resp;
   });
   router.Add("PUT", "/api/v1/large_image/cache/clear",
              [this](ApiRequest& r) { return ClearCaches(r); });

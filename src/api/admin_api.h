@@ -39,6 +39,10 @@ class AdminApi {
 // GET /api/v1/large_image/cache (docs/cache.md#counters).
 nlohmann::ordered_json CacheInfoJson(const ApiContext& ctx);
 
+// The counters, gauges and latency histograms of GET /metrics, in Prometheus text format
+// (docs/operations.md#monitoring).
+std::string MetricsText(const ApiContext& ctx);
+
 // Girder's rendering of a UTC datetime: "2024-05-01T12:34:56.789012+00:00".
 std::string IsoUtcTime(std::chrono::system_clock::time_point t);
 

@@ -7,7 +7,9 @@
 
 #include "cache/source_cache.h"
 #include "cache/tile_cache.h"
+#include "cache/viewer_tracker.h"
 #include "core/clock.h"
+#include "core/metrics.h"
 #include "io/file.h"
 #include "source/registry.h"
 #include "store/metadata_store.h"
@@ -20,6 +22,8 @@ struct ApiContext {
   TileService* tiles = nullptr;
   TileCache* tile_cache = nullptr;
   SourceCache* source_cache = nullptr;
+  ViewerTracker* viewers = nullptr;  // who views what; may be null in tests
+  RouteMetrics* metrics = nullptr;   // request latency by route; may be null
   const FormatRegistry* registry = nullptr;
   const FileSystem* fs = &FileSystem::Posix();
   const Clock* clock = &Clock::Real();

@@ -30,6 +30,8 @@ struct ApiRequest {
   std::vector<std::pair<std::string, std::string>> headers;  // names lower-case
   std::string body;
   std::map<std::string, std::string> path_params;  // filled by the router
+  std::string peer;                                // the client's address (set by the server)
+  const std::string* route = nullptr;  // the matched route's pattern (set by the router)
 
   // The first value of a query parameter, or nullptr.
   const std::string* Query(std::string_view name) const;

@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "api/params.h"
 #include "api/responses.h"
 #include "core/strings.h"
 #include "imaging/transform.h"
@@ -107,9 +108,8 @@ TileRequest TileFor(const SourceRef& ref, const PyramidTile& t, Encoding format)
   return req;
 }
 
-ApiResponse ImageAnswer(const TileValuePtr& v, const std::string& etag, const std::string& base,
-                        const std::string& canonical) {
-  ApiResponse resp = ImageResponse(v, etag);
+// `resp` with IIIF's Link headers: the canonical URI and the profile.
+ApiResponse WithLinks(ApiResponse resp, const std::string& base, const std::string& canonical) {
   resp.headers.emplace_back("Link", "<" + base + "/" + canonical + ">;rel=\"canonical\", <" +
                                         kProfileUri + ">;rel=\"profile\"");
   return resp;
@@ -329,31 +329,37 @@ HandlerResult IiifApi::Image(ApiRequest& r) {
       } else {
         v = Render(ctx_, *s, ref, req, *plan, key);
       }
-      return v.ok() ? ImageAnswer(*v, etag, base, plan->canonical) : ApiResponse::Error(v.status());
+      return v.ok() ? WithLinks(ImageResponse(*v, etag), base, plan->canonical)
+                    : ApiResponse::Error(v.status());
     });
   }
   auto plan = PlanImage(*source, *req, limits);
   if (!plan.ok()) return ApiResponse::Error(plan.status());
   if (plan->tile) {
+    // A pyramid tile: the viewer's, like a zxy tile (tracked, X-Cache).
     TileRequest t = TileFor(item->source, *plan->tile, req->format);
-    if (TileValuePtr hit = ctx_.tiles->TryCached(t)) {
-      return ImageAnswer(hit, etag, base, plan->canonical);
-    }
+    std::string viewer = ViewerOf(r);
+    auto answer = [this, base, canonical = plan->canonical](
+                      const std::string& viewer, const TileRequest& t, const TileValuePtr& v,
+                      const std::string& etag, bool hit) {
+      return WithLinks(ViewedTile(ctx_, viewer, t.source.key, v, etag, hit), base, canonical);
+    };
+    if (TileValuePtr hit = ctx_.tiles->TryCached(t)) return answer(viewer, t, hit, etag, true);
     if (auto now = ctx_.tiles->TryServeInline(t)) {
-      return now->ok() ? ImageAnswer(**now, etag, base, plan->canonical)
-                       : ApiResponse::Error(now->status());
+      return now->ok() ? answer(viewer, t, **now, etag, false) : ApiResponse::Error(now->status());
     }
-    return Deferred([this, t = std::move(t), etag, base, canonical = plan->canonical]() {
+    return Deferred([this, t = std::move(t), etag, answer, viewer = std::move(viewer)]() {
       auto v = ctx_.tiles->GetTile(t);
-      return v.ok() ? ImageAnswer(*v, etag, base, canonical) : ApiResponse::Error(v.status());
+      return v.ok() ? answer(viewer, t, *v, etag, false) : ApiResponse::Error(v.status());
     });
   }
   if (TileValuePtr hit = ctx_.tile_cache->Get(key)) {
-    return ImageAnswer(hit, etag, base, plan->canonical);
+    return WithLinks(ImageResponse(hit, etag), base, plan->canonical);
   }
   return Deferred([this, source, req = *req, ref = item->source, plan = *plan, key, etag, base]() {
     auto v = Render(ctx_, source, ref, req, plan, key);
-    return v.ok() ? ImageAnswer(*v, etag, base, plan.canonical) : ApiResponse::Error(v.status());
+    return v.ok() ? WithLinks(ImageResponse(*v, etag), base, plan.canonical)
+                  : ApiResponse::Error(v.status());
   });
 }
 

@@ -67,4 +67,18 @@ StatusOr<int> FrameParam(const ApiRequest& r) {
   return f ? static_cast<int>(*f) : 0;
 }
 
+std::string ViewerOf(const ApiRequest& r) {
+  if (const std::string* t = r.Header("girder-token"); t && !t->empty()) return "t:" + *t;
+  if (const std::string* t = r.Query("token"); t && !t->empty()) return "t:" + *t;
+  if (const std::string* cookie = r.Header("cookie")) {
+    for (std::string_view part : Split(*cookie, ';')) {
+      part = Trim(part);
+      if (part.rfind("girderToken=", 0) == 0 && part.size() > 12) {
+        return "t:" + std::string(part.substr(12));
+      }
+    }
+  }
+  return "a:" + r.peer;
+}
+
 }  // namespace tessera

@@ -27,6 +27,10 @@ StatusOr<EncodeOptions> EncodeParams(const ApiRequest& r, Encoding default_encod
 // output 16-bit: `encode`, when given, says so.
 StatusOr<std::string> StyleParam(const ApiRequest& r, EncodeOptions* encode = nullptr);
 
+// Who is asking, for the viewer tracker: the Girder-Token header, else the `token` parameter,
+// else the girderToken cookie, else the client's address.
+std::string ViewerOf(const ApiRequest& r);
+
 // The `frame` parameter (default 0).
 StatusOr<int> FrameParam(const ApiRequest& r);
 

@@ -41,6 +41,15 @@ void AddCachingHeaders(ApiResponse& resp, const std::string& etag) {
   resp.headers.emplace_back("Cache-Control", "public, max-age=3600");
 }
 
+ApiResponse ViewedTile(const ApiContext& ctx, const std::string& viewer,
+                       const std::string& source_key, const TileValuePtr& value,
+                       const std::string& etag, bool hit) {
+  if (ctx.viewers) ctx.viewers->RecordTile(viewer, source_key, value);
+  ApiResponse resp = ImageResponse(value, etag);
+  resp.headers.emplace_back("X-Cache", hit ? "hit" : "miss");
+  return resp;
+}
+
 HandlerResult ServeCachedImage(const ApiRequest& r, TileCache& cache, const std::string& key,
                                const std::string& default_filename,
                                std::function<StatusOr<TileValuePtr>()> produce) {

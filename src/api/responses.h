@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "api/api_context.h"
 #include "api/api_types.h"
 #include "cache/tile_cache.h"
 #include "cache/tile_value.h"
@@ -33,6 +34,14 @@ std::string DefaultFilename(const std::string& item_name, const std::string& sub
 // (default `default_filename`): adds the Content-Disposition header; 400 for other values.
 Status ApplyContentDisposition(const ApiRequest& r, const std::string& default_filename,
                                ApiResponse* resp);
+
+// A tile a viewer is looking at (zxy, fzxy, IIIF pyramid tiles): recorded with the viewer
+// tracker (ctx.viewers, when set) so that the viewer's working set and the source stay cached,
+// and answered with ImageResponse plus `X-Cache: hit` or `miss` (whether the tile cache
+// answered without any work).
+ApiResponse ViewedTile(const ApiContext& ctx, const std::string& viewer,
+                       const std::string& source_key, const TileValuePtr& value,
+                       const std::string& etag, bool hit);
 
 // The flow of an image endpoint whose answers live in the tile cache under `key`:
 // Content-Disposition checked first (400 before any work), 304 on a matching If-None-Match, a

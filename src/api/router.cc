@@ -16,7 +16,7 @@ std::vector<std::string> Segments(std::string_view path) {
 }  // namespace
 
 void Router::Add(std::string method, const std::string& pattern, Handler handler) {
-  routes_.push_back(Route{std::move(method), Segments(pattern), std::move(handler)});
+  routes_.push_back(Route{std::move(method), Segments(pattern), std::move(handler), pattern});
 }
 
 HandlerResult Router::Dispatch(ApiRequest& request) const {
@@ -46,6 +46,7 @@ HandlerResult Router::Dispatch(ApiRequest& request) const {
         request.path_params.emplace(seg.substr(1, seg.size() - 2), std::string(parts[i]));
       }
     }
+    request.route = &r.pattern;
     return r.handler(request);
   }
   if (path_matched) {

@@ -26,6 +26,7 @@ class Router {
     std::string method;
     std::vector<std::string> segments;  // "{x}" marks a capture
     Handler handler;
+    std::string pattern;  // as registered (metrics label)
   };
   std::vector<Route> routes_;
 };

@@ -65,13 +65,18 @@ HandlerResult TilesApi::Tile(ApiRequest& r, bool with_frame) {
   if (!request.ok()) return ApiResponse::Error(request.status());
   std::string etag = ETagFor(EncodedTileKey(*request));
   if (NotModified(r, etag)) return NotModifiedResponse(etag);
-  if (TileValuePtr hit = ctx_.tiles->TryCached(*request)) return ImageResponse(hit, etag);
-  if (auto now = ctx_.tiles->TryServeInline(*request)) {
-    return now->ok() ? ImageResponse(**now, etag) : ApiResponse::Error(now->status());
+  std::string viewer = ViewerOf(r);
+  if (TileValuePtr hit = ctx_.tiles->TryCached(*request)) {
+    return ViewedTile(ctx_, viewer, request->source.key, hit, etag, true);
   }
-  return Deferred([this, t = std::move(*request), etag]() {
+  if (auto now = ctx_.tiles->TryServeInline(*request)) {
+    return now->ok() ? ViewedTile(ctx_, viewer, request->source.key, **now, etag, false)
+                     : ApiResponse::Error(now->status());
+  }
+  return Deferred([this, t = std::move(*request), etag, viewer = std::move(viewer)]() {
     auto v = ctx_.tiles->GetTile(t);
-    return v.ok() ? ImageResponse(*v, etag) : ApiResponse::Error(v.status());
+    return v.ok() ? ViewedTile(ctx_, viewer, t.source.key, *v, etag, false)
+                  : ApiResponse::Error(v.status());
   });
 }
 

@@ -4,7 +4,8 @@
 
 namespace tessera {
 
-MemoryTileCache::MemoryTileCache(uint64_t capacity_bytes, int shards) : capacity_(capacity_bytes) {
+MemoryTileCache::MemoryTileCache(uint64_t capacity_bytes, int shards, bool skip_shared)
+    : capacity_(capacity_bytes), skip_shared_(skip_shared) {
   shards = std::max(1, shards);
   for (int i = 0; i < shards; ++i) {
     auto s = std::make_unique<Shard>();
@@ -56,8 +57,18 @@ void MemoryTileCache::Put(std::string_view key, TileValuePtr value) {
       released.push_back(std::move(found->second->value));
       EraseLocked(s, found->second);
     }
+    size_t passed = 0;  // held victims given a second chance by this insert
     while (s.used + charge > s.capacity && !s.lru.empty()) {
       auto victim = std::prev(s.lru.end());
+      if (skip_shared_ && victim->value.use_count() > 1) {
+        if (passed < s.lru.size()) {
+          ++passed;
+          protected_skips_.fetch_add(1, std::memory_order_relaxed);
+          s.lru.splice(s.lru.begin(), s.lru, victim);
+          continue;
+        }
+        protected_evictions_.fetch_add(1, std::memory_order_relaxed);  // everything is held
+      }
       released.push_back(std::move(victim->value));
       EraseLocked(s, victim);
       evictions_.fetch_add(1, std::memory_order_relaxed);
@@ -104,6 +115,8 @@ TileCacheStats MemoryTileCache::Stats() const {
   st.inserts = inserts_.load();
   st.evictions = evictions_.load();
   st.rejected = rejected_.load();
+  st.protected_skips = protected_skips_.load();
+  st.protected_evictions = protected_evictions_.load();
   return st;
 }
 

@@ -5,6 +5,12 @@
 // value (no copy) and moves it to the front of its shard. The charge of an entry is its key
 // plus TileValue::ByteSize() plus bookkeeping.
 //
+// Policies: `lru` evicts the least recently used entry. `protect` (skip_shared) passes over a
+// victim whose value someone else still holds — the ViewerTracker holds each active viewer's
+// recent tiles — and gives it a second chance at the front; only when every entry of the shard
+// is held does it evict one anyway (counted). So a scan of other work evicts unheld entries and
+// its own, never an active viewer's working set while that fits in the cache.
+//
 // Thread-safety: all methods are safe to call concurrently.
 #pragma once
 
@@ -24,7 +30,7 @@ namespace tessera {
 
 class MemoryTileCache final : public TileCache {
  public:
-  explicit MemoryTileCache(uint64_t capacity_bytes, int shards = 32);
+  explicit MemoryTileCache(uint64_t capacity_bytes, int shards = 32, bool skip_shared = false);
 
   TileValuePtr Get(std::string_view key) override;
   void Put(std::string_view key, TileValuePtr value) override;
@@ -61,8 +67,10 @@ class MemoryTileCache final : public TileCache {
   void EraseLocked(Shard& s, std::list<Entry>::iterator it) REQUIRES(s.mu);
 
   const uint64_t capacity_;
+  const bool skip_shared_;
   std::vector<std::unique_ptr<Shard>> shards_;
-  std::atomic<uint64_t> hits_{0}, misses_{0}, inserts_{0}, evictions_{0}, rejected_{0};
+  std::atomic<uint64_t> hits_{0}, misses_{0}, inserts_{0}, evictions_{0}, rejected_{0},
+      protected_skips_{0}, protected_evictions_{0};
 };
 
 }  // namespace tessera

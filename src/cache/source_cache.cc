@@ -4,7 +4,18 @@
 
 namespace tessera {
 
-SourceCache::SourceCache(SourceCacheLimits limits) : limits_(limits) {}
+namespace {
+
+SourceCacheLimits WithHardCeilings(SourceCacheLimits l) {
+  if (l.hard_max_sources == 0) l.hard_max_sources = 2 * l.max_sources;
+  if (l.hard_max_memory_bytes == 0) l.hard_max_memory_bytes = 2 * l.max_memory_bytes;
+  if (l.hard_max_open_files == 0) l.hard_max_open_files = 2 * l.max_open_files;
+  return l;
+}
+
+}  // namespace
+
+SourceCache::SourceCache(SourceCacheLimits limits) : limits_(WithHardCeilings(limits)) {}
 
 SourcePtr SourceCache::Peek(const std::string& key) {
   std::lock_guard<std::mutex> lock(mu_);
@@ -62,9 +73,17 @@ StatusOr<SourcePtr> SourceCache::GetOrDerive(const std::string& key, const std::
   });
 }
 
-bool SourceCache::OverLimitsLocked() const {
+bool SourceCache::OverLimitsLocked(bool hard) const {
+  if (hard) {
+    return lru_.size() > limits_.hard_max_sources || memory_ > limits_.hard_max_memory_bytes ||
+           files_ > static_cast<uint64_t>(limits_.hard_max_open_files);
+  }
   return lru_.size() > limits_.max_sources || memory_ > limits_.max_memory_bytes ||
          files_ > static_cast<uint64_t>(limits_.max_open_files);
+}
+
+bool SourceCache::ActiveLocked(const Entry& e) const {
+  return is_active_ && is_active_(e.parent_key.empty() ? e.key : e.parent_key);
 }
 
 void SourceCache::InsertLocked(Entry entry, std::vector<SourcePtr>* released) {
@@ -77,16 +96,22 @@ void SourceCache::InsertLocked(Entry entry, std::vector<SourcePtr>* released) {
   if (!entry.parent_key.empty()) ++derived_;
   lru_.push_front(std::move(entry));
   index_[key] = lru_.begin();
-  // Evict from the cold end; never the entry just added or its parent.
-  auto it = lru_.end();
-  while (OverLimitsLocked() && it != lru_.begin()) {
-    --it;
-    if (it->key == key || it->key == parent) continue;
-    auto victim = it;
-    // Removing children may invalidate `it` if a child sits before it; restart from the end.
+  // Evict from the cold end; never the entry just added or its parent. With protect_active,
+  // active sources are passed over until a hard ceiling is reached.
+  while (OverLimitsLocked(false)) {
+    const bool spare_active = limits_.protect_active && !OverLimitsLocked(true);
+    auto victim = lru_.end();
+    for (auto it = lru_.end(); it != lru_.begin();) {
+      --it;
+      if (it->key == key || it->key == parent) continue;
+      if (spare_active && ActiveLocked(*it)) continue;
+      victim = it;
+      break;
+    }
+    if (victim == lru_.end()) break;  // only active sources are left: hold them
+    if (ActiveLocked(*victim)) active_evictions_.fetch_add(1, std::memory_order_relaxed);
     EraseLocked(victim, released);
     evictions_.fetch_add(1, std::memory_order_relaxed);
-    it = lru_.end();
   }
 }
 
@@ -138,7 +163,9 @@ SourceCacheStats SourceCache::Stats() const {
     st.derived_items = derived_;
     st.memory_bytes = memory_;
     st.open_files = files_;
+    st.over_soft_limits = OverLimitsLocked(false);
   }
+  st.active_evictions = active_evictions_.load();
   st.hits = hits_.load();
   st.misses = misses_.load();
   st.opens = opens_.load();

@@ -11,6 +11,12 @@
 // entry is evicted first. Two requests for the same unopened source open it once (single
 // flight); a failed open is not cached.
 //
+// Active sources (someone is viewing them: the activity function, the ViewerTracker, says so)
+// are the last to go. With `protect_active` they are never evicted within the hard ceilings:
+// the cache grows past its (soft) limits instead, and reports it (Stats::over_soft_limits);
+// past a hard ceiling the coldest active source goes after all. Evictions of active sources
+// are counted either way (active_evictions: sources closed under someone's eyes).
+//
 // Thread-safety: all methods are safe to call concurrently. Sources are shared_ptr<const>:
 // evicting one never closes it under a request that still holds it.
 #pragma once
@@ -36,6 +42,12 @@ struct SourceCacheLimits {
   size_t max_sources = 256;
   uint64_t max_memory_bytes = uint64_t{4} << 30;
   int max_open_files = 1024;
+  // Hard ceilings for active sources; 0: twice the soft limit (files: also at most
+  // hard_open_files_cap, a share of RLIMIT_NOFILE set by the composition root).
+  size_t hard_max_sources = 0;
+  uint64_t hard_max_memory_bytes = 0;
+  int hard_max_open_files = 0;
+  bool protect_active = false;
 };
 
 struct SourceCacheStats {
@@ -49,8 +61,10 @@ struct SourceCacheStats {
   uint64_t open_failures = 0;
   uint64_t derivations = 0;
   uint64_t evictions = 0;
-  uint64_t open_waits = 0;  // callers that waited for another caller's open
-  SourceCacheLimits limits;
+  uint64_t open_waits = 0;        // callers that waited for another caller's open
+  uint64_t active_evictions = 0;  // evicted while someone was viewing them
+  bool over_soft_limits = false;  // holding more than the soft limits for active sources
+  SourceCacheLimits limits;       // with the hard ceilings filled in
 };
 
 class SourceCache {
@@ -59,6 +73,11 @@ class SourceCache {
   using Deriver = std::function<StatusOr<SourcePtr>(const SourcePtr& parent)>;
 
   explicit SourceCache(SourceCacheLimits limits);
+
+  // Whether a source (by its unstyled key) is being viewed. Set once, before the cache is used.
+  void SetActivity(std::function<bool(const std::string& source_key)> is_active) {
+    is_active_ = std::move(is_active);
+  }
 
   // The cached source for `key`, or the result of `open` (run once among concurrent callers),
   // which is then cached.
@@ -88,9 +107,11 @@ class SourceCache {
 
   void InsertLocked(Entry entry, std::vector<SourcePtr>* released) REQUIRES(mu_);
   void EraseLocked(List::iterator it, std::vector<SourcePtr>* released) REQUIRES(mu_);
-  bool OverLimitsLocked() const REQUIRES(mu_);
+  bool OverLimitsLocked(bool hard) const REQUIRES(mu_);
+  bool ActiveLocked(const Entry& e) const REQUIRES(mu_);
 
   const SourceCacheLimits limits_;
+  std::function<bool(const std::string&)> is_active_;
   mutable std::mutex mu_;
   List lru_ GUARDED_BY(mu_);  // front = most recently used
   std::unordered_map<std::string, List::iterator> index_ GUARDED_BY(mu_);
@@ -99,7 +120,7 @@ class SourceCache {
   uint64_t derived_ GUARDED_BY(mu_) = 0;
   SingleFlight<SourcePtr> flight_;
   std::atomic<uint64_t> hits_{0}, misses_{0}, opens_{0}, failures_{0}, derivations_{0},
-      evictions_{0};
+      evictions_{0}, active_evictions_{0};
 };
 
 }  // namespace tessera

@@ -22,6 +22,10 @@ struct TileCacheStats {
   uint64_t inserts = 0;
   uint64_t evictions = 0;
   uint64_t rejected = 0;  // values too large to hold
+  // The protect policy: evictions that passed over a value an active viewer holds (it moves to
+  // the front instead), and evictions of such values because nothing else was left.
+  uint64_t protected_skips = 0;
+  uint64_t protected_evictions = 0;
 };
 
 class TileCache {

@@ -26,12 +26,27 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   std::filesystem::create_directories(temp_dir, ec);
   if (ec) return UnavailableError("cannot create " + temp_dir + ": " + ec.message());
   app->registry_ = FormatRegistry::Default();
-  app->tile_cache_ = std::make_unique<MemoryTileCache>(config.tile_cache_bytes);
+  const bool protect = config.tile_cache_policy == "protect";
+  ViewerTrackerOptions viewing;
+  viewing.active_window_nanos = int64_t{config.active_window_s} * 1'000'000'000;
+  viewing.tiles_per_viewer = static_cast<size_t>(config.viewer_working_set_tiles);
+  viewing.pin_tiles = protect;
+  app->viewers_ = std::make_unique<ViewerTracker>(Clock::Real(), viewing);
+  app->tile_cache_ = std::make_unique<MemoryTileCache>(config.tile_cache_bytes, 32, protect);
   SourceCacheLimits limits;
   limits.max_sources = static_cast<size_t>(config.max_sources);
   limits.max_memory_bytes = config.source_memory_bytes;
   limits.max_open_files = config.max_open_files;
+  // Active sources may take up to twice the soft limits, file handles at most 90% of the
+  // descriptor limit (the rest is for sockets and the database).
+  limits.hard_max_open_files =
+      static_cast<int>(std::min<uint64_t>(2 * static_cast<uint64_t>(config.max_open_files),
+                                          ReadMachineInfo().open_file_limit * 9 / 10));
+  limits.protect_active = protect;
   app->source_cache_ = std::make_unique<SourceCache>(limits);
+  app->source_cache_->SetActivity([viewers = app->viewers_.get()](const std::string& key) {
+    return viewers->IsSourceActive(key);
+  });
   TileServiceOptions options;
   options.max_output_pixels = config.max_output_pixels;
   app->tiles_ = std::make_unique<TileService>(app->registry_, *app->tile_cache_,
@@ -40,6 +55,9 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->context_.tiles = app->tiles_.get();
   app->context_.tile_cache = app->tile_cache_.get();
   app->context_.source_cache = app->source_cache_.get();
+  app->context_.viewers = app->viewers_.get();
+  app->metrics_ = std::make_unique<RouteMetrics>();
+  app->context_.metrics = app->metrics_.get();
   app->context_.registry = &app->registry_;
   app->context_.start_nanos = Clock::Real().NowNanos();
   app->context_.temp_dir = temp_dir;
@@ -53,6 +71,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   so.workers = config.workers;
   so.max_queued_work = static_cast<size_t>(config.max_queue);
   so.idle_timeout = std::chrono::seconds(config.request_timeout_s);
+  so.metrics = app->metrics_.get();
   so.web_root = config.web_root.empty() ? std::string(TESSERA_WEB_ROOT) : config.web_root;
   app->server_ = std::make_unique<HttpServer>(so, app->router_);
   return app;

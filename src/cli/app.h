@@ -11,6 +11,7 @@
 #include "api/router.h"
 #include "cache/memory_tile_cache.h"
 #include "cache/source_cache.h"
+#include "cache/viewer_tracker.h"
 #include "core/config.h"
 #include "http/server.h"
 #include "source/registry.h"
@@ -37,6 +38,7 @@ class App {
   TileService& tiles() { return *tiles_; }
   TileCache& tile_cache() { return *tile_cache_; }
   SourceCache& source_cache() { return *source_cache_; }
+  ViewerTracker& viewers() { return *viewers_; }
   const FormatRegistry& registry() const { return registry_; }
   HttpServer& server() { return *server_; }
 
@@ -46,6 +48,8 @@ class App {
   Config config_;
   FormatRegistry registry_;
   std::unique_ptr<MetadataStore> store_;
+  std::unique_ptr<ViewerTracker> viewers_;
+  std::unique_ptr<RouteMetrics> metrics_;
   std::unique_ptr<MemoryTileCache> tile_cache_;
   std::unique_ptr<SourceCache> source_cache_;
   std::unique_ptr<TileService> tiles_;

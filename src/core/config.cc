@@ -96,6 +96,9 @@ std::vector<std::string> SettingNames() {
           "max-queue",
           "max-output-pixels",
           "request-timeout-s",
+          "tile-cache-policy",
+          "active-window-s",
+          "viewer-working-set-tiles",
           "log-level"};
 }
 
@@ -131,6 +134,13 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     TS_ASSIGN_OR_RETURN(c->max_queue, PositiveInt(key, value, 1, 1 << 24));
   } else if (key == "file-check-interval-ms") {
     TS_ASSIGN_OR_RETURN(c->file_check_interval_ms, PositiveInt(key, value, 0, 3600 * 1000));
+  } else if (key == "tile-cache-policy") {
+    if (value != "protect" && value != "lru") return Bad(key, value, "expected protect or lru");
+    c->tile_cache_policy = std::string(value);
+  } else if (key == "active-window-s") {
+    TS_ASSIGN_OR_RETURN(c->active_window_s, PositiveInt(key, value, 1, 7 * 24 * 3600));
+  } else if (key == "viewer-working-set-tiles") {
+    TS_ASSIGN_OR_RETURN(c->viewer_working_set_tiles, PositiveInt(key, value, 0, 1 << 20));
   } else if (key == "request-timeout-s") {
     TS_ASSIGN_OR_RETURN(c->request_timeout_s, PositiveInt(key, value, 1, 24 * 3600));
   } else if (key == "log-level") {

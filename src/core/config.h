@@ -37,6 +37,11 @@ struct Config {
   // A request must arrive (header and body) and a response must be taken by the client within
   // this many seconds of its start, or the connection is closed (idle keep-alive included).
   int request_timeout_s = 60;
+  // The multi-user promise (docs/cache.md#active-viewers): `protect` keeps every active viewer's
+  // recent tiles and the sources being viewed; `lru` is plain least-recently-used.
+  std::string tile_cache_policy = "protect";
+  int active_window_s = 300;           // a viewer (and what it views) is active this long
+  int viewer_working_set_tiles = 128;  // tiles held per active viewer
   LogLevel log_level = LogLevel::kInfo;
 
   // Fills the zero (auto) fields from the machine: memory size (cgroup limit aware), cores and

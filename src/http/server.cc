@@ -43,8 +43,10 @@ constexpr char kCorsAllowHeaders[] =
 constexpr std::string_view kCommonHeaders =
     "Server: tessera\r\n"
     "Access-Control-Allow-Origin: *\r\n"
-    "Access-Control-Expose-Headers: ETag, Content-Disposition\r\n";
+    "Access-Control-Expose-Headers: ETag, Content-Disposition, X-Cache\r\n";
 constexpr uint64_t kNever = ~uint64_t{0};
+const std::string kStatic = "static";
+const std::string kUnrouted = "unrouted";
 
 struct Counters {
   std::atomic<uint64_t> connections{0}, requests{0}, deferred{0}, rejected{0};
@@ -190,6 +192,9 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // On the session's own loop.
   void Start() {
+    beast::error_code ec;
+    const tcp::endpoint remote = socket_.remote_endpoint(ec);
+    if (!ec) peer_ = remote.address().to_string();
     loop_.Add(shared_from_this());
     Read();
   }
@@ -248,9 +253,12 @@ class Session : public std::enable_shared_from_this<Session> {
       return Write(std::move(resp));
     }
     counters_.requests.fetch_add(1, std::memory_order_relaxed);
+    started_ = std::chrono::steady_clock::now();
+    route_ = &kUnrouted;
     keep_alive_ = parser_->keep_alive();
     http10_ = parser_->version() < 11;
     ApiRequest& api = parser_->request();
+    api.peer = peer_;
     head_request_ = api.method == "HEAD";
     if (!parser_->target_ok()) {
       return Write(ApiResponse::Error(InvalidArgumentError("Malformed URL encoding")));
@@ -266,11 +274,14 @@ class Session : public std::enable_shared_from_this<Session> {
       resp.headers.emplace_back("Access-Control-Max-Age", "86400");
       return Write(std::move(resp));
     }
-    const bool routed = api.path.rfind("/api/", 0) == 0 || api.path.rfind("/iiif/", 0) == 0;
+    const bool routed = api.path.rfind("/api/", 0) == 0 || api.path.rfind("/iiif/", 0) == 0 ||
+                        api.path == "/metrics";
     if (!routed && !options_.web_root.empty()) {
+      route_ = &kStatic;
       return Write(ServeStaticFile(options_.web_root, api));
     }
     HandlerResult result = router_.Dispatch(api);
+    if (api.route) route_ = api.route;
     if (result.response) return Write(std::move(*result.response));
 
     counters_.deferred.fetch_add(1, std::memory_order_relaxed);
@@ -349,7 +360,7 @@ class Session : public std::enable_shared_from_this<Session> {
     res.result(static_cast<http::status>(current_.status));
     res.set(http::field::server, "tessera");
     res.set(http::field::access_control_allow_origin, "*");
-    res.set(http::field::access_control_expose_headers, "ETag, Content-Disposition");
+    res.set(http::field::access_control_expose_headers, "ETag, Content-Disposition, X-Cache");
     if (!current_.content_type.empty()) res.set(http::field::content_type, current_.content_type);
     for (const auto& [k, v] : current_.headers) {
       std::string value;
@@ -373,11 +384,25 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnWrite(beast::error_code ec) {
+    RecordLatency();
     RemoveBodyFile();
     file_response_.reset();
     current_ = ApiResponse();
     if (ec || !keep_alive_) return Close();
     Read();
+  }
+
+  // The request's time from its last byte read to its answer's last byte written, by route.
+  void RecordLatency() {
+    if (!options_.metrics || !route_) return;
+    if (route_ != histogram_route_) {  // connections tend to ask for one kind of thing
+      histogram_ = &options_.metrics->For(*route_);
+      histogram_route_ = route_;
+    }
+    histogram_->Observe(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                            std::chrono::steady_clock::now() - started_)
+                            .count());
+    route_ = nullptr;
   }
 
   void Close() {
@@ -396,6 +421,11 @@ class Session : public std::enable_shared_from_this<Session> {
   Counters& counters_;
   std::optional<RequestParser> parser_;
   std::string header_;  // the serialized response header, reused from request to request
+  std::string peer_;    // the client's address
+  std::chrono::steady_clock::time_point started_;
+  const std::string* route_ = nullptr;  // the current request's route pattern
+  const std::string* histogram_route_ = nullptr;
+  LatencyHistogram* histogram_ = nullptr;
   std::optional<http::response<http::file_body>> file_response_;
   ApiResponse current_;
   uint64_t deadline_ = kNever;  // the loop tick at which the current read or write times out

@@ -5,8 +5,8 @@
 // error) is written from the I/O thread; Deferred work (open, decode, encode) runs on a bounded
 // worker pool and its response is posted back to the connection, so cache hits never queue
 // behind slow work. When the worker queue is full the request gets 503 with Retry-After.
-// Paths under /api/ and /iiif/ go to the router; others are static files from `web_root`
-// (item list and viewer pages).
+// Paths under /api/ and /iiif/, and /metrics, go to the router; others are static files from
+// `web_root` (item list and viewer pages).
 //
 // Thread-safety: Start/Stop/Wait from the owning thread; everything else runs internally.
 #pragma once
@@ -18,6 +18,7 @@
 #include <string>
 
 #include "api/router.h"
+#include "core/metrics.h"
 #include "core/status.h"
 
 namespace tessera {
@@ -34,6 +35,8 @@ struct ServerOptions {
   // A read (from the request's first byte, or an idle keep-alive wait) or a write that takes
   // longer closes the connection; checked once a second, so it fires within a second after.
   std::chrono::seconds idle_timeout{60};
+  // Where each request's latency is recorded, by route pattern (optional).
+  RouteMetrics* metrics = nullptr;
 };
 
 struct ServerStats {

@@ -166,5 +166,40 @@ TEST_F(CacheTest, CachedImagesAreHitsWithTheirOwnETags) {
             Get("/api/v1/item/" + b + thumb).Header("etag"));
 }
 
+TEST_F(CacheTest, ViewersXCacheAndMetrics) {
+  TS_REQUIRE_TESTDATA(svs, "CMU-1-Small-Region.svs");
+  const std::string id = Import(svs);
+  const std::string tile = "/api/v1/item/" + id + "/tiles/zxy/4/1/1";
+  HttpResult first = Get(tile, {{"Girder-Token", "alice"}});
+  ASSERT_EQ(first.status, 200);
+  EXPECT_EQ(first.Header("x-cache"), "miss");
+  EXPECT_EQ(Get(tile, {{"Girder-Token", "alice"}}).Header("x-cache"), "hit");
+  EXPECT_EQ(Get(tile, {{"Girder-Token", "bob"}}).Header("x-cache"), "hit");
+  const Json viewers = CacheInfo()["viewers"];
+  EXPECT_EQ(viewers["activeViewers"], 2);
+  EXPECT_EQ(viewers["activeSources"], 1);
+  EXPECT_EQ(viewers["workingSetTiles"], 1);
+  // One tile (its bytes plus bookkeeping; the buffer may keep a little slack).
+  const auto ws = static_cast<size_t>(viewers["workingSetBytes"].get<int64_t>());
+  EXPECT_GE(ws, first.body.size() + sizeof(TileValue));
+  EXPECT_LE(ws, first.body.size() + sizeof(TileValue) + first.body.size() / 16 + 64);
+  EXPECT_GE(viewers["suggestedTileCacheBytes"].get<int64_t>(),
+            viewers["workingSetBytes"].get<int64_t>());
+  EXPECT_EQ(CacheInfo()["tilesource"]["activeEvictions"], 0);
+  // Prometheus text: counters, gauges, and the latency of the three tile requests by route.
+  HttpResult m = Get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(m.Header("content-type"), "text/plain; version=0.0.4");
+  for (const char* line :
+       {"# TYPE tessera_tile_cache_hits_total counter\ntessera_tile_cache_hits_total ",
+        "tessera_active_viewers 2\n", "tessera_source_cache_active_evictions_total 0\n",
+        "tessera_http_request_duration_seconds_count{route=\"/api/v1/item/{id}/tiles/zxy/{z}/"
+        "{x}/{y}\"} 3\n",
+        "tessera_http_request_duration_seconds_bucket{route=\"/api/v1/item/{id}/tiles/zxy/{z}/"
+        "{x}/{y}\",le=\"+Inf\"} 3\n"}) {
+    EXPECT_NE(m.body.find(line), std::string::npos) << line << "\n" << m.body.substr(0, 2000);
+  }
+}
+
 }  // namespace
 }  // namespace tessera
