@@ -49,7 +49,7 @@ bench-smoke: build
 	bench/sim/run.sh --quick --tessera $(BUILD)/src/tessera --sim $(BUILD)/bench/sim/tessera_sim
 
 # Multi-user viewing: the same simulated users against the lru and protect tile cache policies,
-# with the offline optimum (Release build in build-sim/, ~8 min, bench/results/sim.md).
+# with the offline optimum (Release build in build-sim/, ~6 min, bench/results/sim.md).
 sim: setup
 	bench/sim/run.sh
 

@@ -4,8 +4,8 @@
 # offline optimum (Belady) and a simulated LRU of each run's own request trace. The question it
 # answers: does an image someone is viewing fall out of the cache?
 #
-#   bench/sim/run.sh            full run: ~8 min (+2 min the first time: 20 images, 1.9 GB)
-#   bench/sim/run.sh --quick    smoke run (~1 min): fails unless every request answered
+#   bench/sim/run.sh            full run: ~6 min (+2 min the first time: 20 images, 1.8 GB)
+#   bench/sim/run.sh --quick    smoke run (~30 s): fails unless every request answered
 #                               2xx/304; skips (exit 0) when the shared test images are absent
 #
 # What it does:
