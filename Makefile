@@ -7,7 +7,7 @@ PORT ?= 8080
 HOST ?= 127.0.0.1
 DATA ?= $(CURDIR)/.tessera-data
 
-.PHONY: all setup configure build run test format format-check bench bench-smoke clean
+.PHONY: all setup configure build run test format format-check bench bench-smoke sim clean
 
 all: build
 
@@ -27,11 +27,12 @@ run: build
 	scripts/run-demo "$(BUILD)/src/tessera" "$(DATA)" "$(HOST)" "$(PORT)"
 
 # Everything: format check, unit + integration tests (CTest, including a short run of every
-# micro benchmark), then a short smoke run of the load benchmark.
+# micro benchmark), then short smoke runs of the load benchmark and the viewing simulation.
 test: build
 	scripts/check-format
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	bench/load/run.sh --quick --tessera $(BUILD)/src/tessera
+	bench/sim/run.sh --quick --tessera $(BUILD)/src/tessera --sim $(BUILD)/bench/sim/tessera_sim
 
 # Performance (docs/performance.md): the full load benchmark against nginx (Release build in
 # build-bench/, ~6 min, bench/results/latest.md), then the micro benchmarks.
@@ -45,6 +46,12 @@ bench: setup
 
 bench-smoke: build
 	bench/load/run.sh --quick --tessera $(BUILD)/src/tessera
+	bench/sim/run.sh --quick --tessera $(BUILD)/src/tessera --sim $(BUILD)/bench/sim/tessera_sim
+
+# Multi-user viewing: the same simulated users against the lru and protect tile cache policies,
+# with the offline optimum (Release build in build-sim/, ~6 min, bench/results/sim.md).
+sim: setup
+	bench/sim/run.sh
 
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i
