@@ -37,6 +37,7 @@ void ViewerTracker::RecordTile(std::string_view viewer, std::string_view source_
   // A tile asked for again moves to the newest end (no duplicates in the quota).
   for (auto r = v.tiles.rbegin(); r != v.tiles.rend() && r - v.tiles.rbegin() < 8; ++r) {
     if (r->id == value.get()) {
+      Release(*r);
       v.tiles.erase(std::next(r).base());
       break;
     }
@@ -44,16 +45,29 @@ void ViewerTracker::RecordTile(std::string_view viewer, std::string_view source_
   Recent recent;
   recent.id = value.get();
   recent.bytes = value->ByteSize();
-  if (options_.pin_tiles) recent.held = value;
+  if (options_.pin_tiles &&
+      (options_.max_pinned_bytes == 0 ||
+       pinned_bytes_.load(std::memory_order_relaxed) + recent.bytes <= options_.max_pinned_bytes)) {
+    recent.held = value;
+    pinned_bytes_.fetch_add(recent.bytes, std::memory_order_relaxed);
+  }
   v.tiles.push_back(std::move(recent));
-  while (v.tiles.size() > options_.tiles_per_viewer) v.tiles.pop_front();
+  while (v.tiles.size() > options_.tiles_per_viewer) {
+    Release(v.tiles.front());
+    v.tiles.pop_front();
+  }
   if (++shard.records % kExpireEvery == 0) ExpireShard(shard, now);
+}
+
+void ViewerTracker::Release(const Recent& r) {
+  if (r.held) pinned_bytes_.fetch_sub(r.bytes, std::memory_order_relaxed);
 }
 
 void ViewerTracker::ExpireShard(Shard& shard, int64_t now) {
   for (auto it = shard.viewers.begin(); it != shard.viewers.end();) {
     Viewer& v = it->second;
     if (now - v.last_seen > options_.active_window_nanos) {
+      for (const Recent& r : v.tiles) Release(r);
       it = shard.viewers.erase(it);
       continue;
     }

@@ -16,6 +16,7 @@
 // recording a tile takes one uncontended lock.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <mutex>
@@ -34,6 +35,9 @@ struct ViewerTrackerOptions {
   int64_t active_window_nanos = int64_t{300} * 1'000'000'000;
   size_t tiles_per_viewer = 128;
   bool pin_tiles = true;
+  // At most this many bytes of tiles are held at once (0: no limit), so that what the tracker
+  // holds stays within the tile cache's budget; past it, tiles are recorded but not held.
+  uint64_t max_pinned_bytes = 0;
 };
 
 struct ViewerSummary {
@@ -82,10 +86,12 @@ class ViewerTracker {
 
   Shard& ShardFor(std::string_view viewer);
   void ExpireShard(Shard& shard, int64_t now);
+  void Release(const Recent& r);
 
   const Clock& clock_;
   const ViewerTrackerOptions options_;
   Shard shards_[kShards];
+  std::atomic<uint64_t> pinned_bytes_{0};  // held by every viewer (duplicates counted)
 };
 
 }  // namespace tessera

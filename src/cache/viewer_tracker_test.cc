@@ -65,6 +65,27 @@ TEST(ViewerTrackerTest, WithoutPinningItOnlyCounts) {
   EXPECT_EQ(tracker.Summarize().pinned_bytes, 0u);
 }
 
+TEST(ViewerTrackerTest, HoldsNoMoreThanItsByteBudget) {
+  FakeClock clock;
+  ViewerTrackerOptions o;
+  const TileValuePtr probe = Tile(1000);
+  o.max_pinned_bytes = 3 * probe->ByteSize();
+  ViewerTracker tracker(clock, o);
+  std::vector<TileValuePtr> tiles;
+  for (int i = 0; i < 5; ++i) tiles.push_back(Tile(1000));
+  for (int i = 0; i < 5; ++i) tracker.RecordTile(i < 3 ? "alice" : "bob", "slide", tiles[i]);
+  EXPECT_EQ(tracker.Summarize().pinned_bytes, 3 * probe->ByteSize());
+  EXPECT_EQ(tiles[3].use_count(), 1);  // recorded, not held: the budget was spent
+  EXPECT_EQ(tracker.Summarize().working_set_tiles, 5u);
+  // Alice goes idle: her share is released and bob's next tiles are held again.
+  clock.Advance(std::chrono::seconds(301));
+  tracker.RecordTile("bob", "slide", tiles[4]);
+  tracker.Expire();
+  TileValuePtr more = Tile(1000);
+  tracker.RecordTile("bob", "slide", more);
+  EXPECT_EQ(more.use_count(), 2);
+}
+
 // A viewer's viewport against a scan of 10,000 other tiles through a cache that holds about
 // 200 tiles: the protect policy keeps the viewport, plain LRU does not.
 void ScanAgainstAViewport(bool protect, int* viewport_left) {

@@ -31,6 +31,8 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   viewing.active_window_nanos = int64_t{config.active_window_s} * 1'000'000'000;
   viewing.tiles_per_viewer = static_cast<size_t>(config.viewer_working_set_tiles);
   viewing.pin_tiles = protect;
+  // What the tracker holds is also in the tile cache: at most half of its budget.
+  viewing.max_pinned_bytes = config.tile_cache_bytes / 2;
   app->viewers_ = std::make_unique<ViewerTracker>(Clock::Real(), viewing);
   app->tile_cache_ = std::make_unique<MemoryTileCache>(config.tile_cache_bytes, 32, protect);
   SourceCacheLimits limits;

@@ -110,6 +110,9 @@ constexpr char kServeHelp[] =
     "  --max-output-pixels N    largest thumbnail/region output (67108864)\n"
     "  --file-check-interval-ms N  re-stat an item's file after N ms (1000; 0: every request)\n"
     "  --request-timeout-s N    close a connection whose request or response takes longer (60)\n"
+    "  --tile-cache-policy P    protect (active viewers' tiles and viewed images stay) or lru\n"
+    "  --active-window-s N      a viewer and what it views are active this long (300)\n"
+    "  --viewer-working-set-tiles N  tiles held per active viewer (128)\n"
     "  --log-level L            debug, info, warning, error, off (info)\n";
 
 }  // namespace
