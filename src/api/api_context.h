@@ -12,13 +12,20 @@
 #include "core/metrics.h"
 #include "io/file.h"
 #include "source/registry.h"
+#include "store/assetstore.h"
 #include "store/metadata_store.h"
 #include "tiles/tile_service.h"
 
 namespace tessera {
 
+class Auth;
+class JobRunner;
+
 struct ApiContext {
   MetadataStore* store = nullptr;
+  Auth* auth = nullptr;              // api/auth.h: who is asking, what they may see
+  Assetstore* assetstore = nullptr;  // where uploads are written
+  JobRunner* jobs = nullptr;         // api/jobs.h: background conversions; may be null in tests
   TileService* tiles = nullptr;
   TileCache* tile_cache = nullptr;
   SourceCache* source_cache = nullptr;

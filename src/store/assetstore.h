@@ -1,0 +1,57 @@
+// Assetstore: where uploaded file content lives — a directory on a local (or shared) file
+// system. Content is written to a temporary file in the assetstore's own temp directory and
+// renamed into place only when complete and checksummed, so a half-written file is never
+// visible under a final path, and a crash leaves at most a temp file (reclaimed on open).
+//
+// Layout: <root>/temp/<upload id> while uploading; <root>/<aa>/<bb>/<file id> when complete
+// (aa, bb: the first hex digits of the file id). Tessera deletes only paths under <root>.
+// Thread-safety: safe from any thread; one upload's chunks must be written by one caller at a
+// time (the API serialises them per upload).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/status.h"
+
+namespace tessera {
+
+class Assetstore {
+ public:
+  // Creates <root> and <root>/temp.
+  static StatusOr<Assetstore> Open(std::string root);
+  // Removes temp files whose upload id is not in `live_upload_ids`.
+  Status ReclaimTemp(const std::vector<std::string>& live_upload_ids) const;
+
+  const std::string& root() const { return root_; }
+  std::string TempPath(std::string_view upload_id) const;
+  std::string FinalPath(std::string_view file_id) const;
+
+  // Bytes present in the upload's temp file (0 when it does not exist).
+  StatusOr<int64_t> TempSize(std::string_view upload_id) const;
+  // Writes `data` at `offset` of the upload's temp file (created on the first chunk), and
+  // returns the file's new size. ResourceExhausted when the disk is full (the partial write is
+  // truncated away, so the file keeps its previous size).
+  StatusOr<int64_t> WriteChunk(std::string_view upload_id, int64_t offset,
+                               std::string_view data) const;
+  // fsyncs the temp file, computes its SHA-512 (hex) and renames it to FinalPath(file_id)
+  // (fsyncing the directory). Returns the checksum.
+  StatusOr<std::string> Finalize(std::string_view upload_id, std::string_view file_id) const;
+  // Removes an upload's temp file (no error when absent).
+  Status RemoveTemp(std::string_view upload_id) const;
+  // Removes a stored file; refuses paths outside the root.
+  Status Remove(const std::string& path) const;
+  // Whether `path` is inside the root (after resolving symlinks and "..").
+  bool Owns(const std::string& path) const;
+
+  // Free bytes on the assetstore's file system.
+  StatusOr<int64_t> FreeBytes() const;
+
+ private:
+  explicit Assetstore(std::string root) : root_(std::move(root)) {}
+  std::string root_;
+};
+
+}  // namespace tessera
