@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "cache/source_cache.h"
 #include "cache/tile_cache.h"
@@ -40,6 +41,14 @@ struct ApiContext {
   // A file's stat is trusted this long before it is checked again (Config).
   int64_t file_check_interval_nanos = 1'000'000'000;
   std::string version = "0.1.0";
+
+  // Data management (Config).
+  bool open_registration = false;  // anyone may POST /user; otherwise admins only
+  int64_t token_ms = int64_t{30} * 24 * 3600 * 1000;  // a login's token lifetime
+  bool fast_password_hash = false;  // tests: the cheapest argon2id parameters
+  std::vector<std::string> import_roots;  // server-side import is limited to these
+  int max_thumbnail_files = 10;           // persisted thumbnails per item
+  std::string thumbnail_dir;              // where they are written; empty: not persisted
 };
 
 }  // namespace tessera

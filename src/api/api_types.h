@@ -8,6 +8,7 @@
 // Thread-safety: value types.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <optional>
@@ -48,6 +49,9 @@ struct ApiResponse {
   // as tiled TIFF regions); the server deletes the file after sending when remove_body_file.
   std::string body_file;
   bool remove_body_file = false;
+  // The part of body_file to send (Range responses): from this offset, at most this many bytes.
+  uint64_t body_file_offset = 0;
+  uint64_t body_file_length = UINT64_MAX;
   std::vector<std::pair<std::string, std::string>> headers;
 
   static ApiResponse Json(const nlohmann::ordered_json& j, int status = 200);

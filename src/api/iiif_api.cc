@@ -200,8 +200,13 @@ StatusOr<std::string> IiifApi::FindItemIdByName(const std::string& name) {
   std::vector<std::string> exact, stem;
   // The store's text search finds names containing `name`; exact matches are picked here.
   for (int offset = 0; offset < 100 * kNamePage; offset += kNamePage) {
+    ListQuery q;
+    q.limit = kNamePage;
+    q.offset = offset;
+    q.text = name;
+    // Every item: the access check comes after, on the item found (ItemResolver).
     TS_ASSIGN_OR_RETURN(std::vector<ItemRecord> items,
-                        ctx_.store->ListItems(kNamePage, offset, name));
+                        ctx_.store->ListItems("", q, AccessFilter::All()));
     for (const ItemRecord& item : items) {
       if (item.name == name) {
         exact.push_back(item.id);

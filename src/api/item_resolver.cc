@@ -1,5 +1,6 @@
 #include "api/item_resolver.h"
 
+#include "api/auth.h"
 #include "source/synthetic_source.h"
 
 namespace tessera {
@@ -13,6 +14,10 @@ StatusOr<ResolvedItem> ItemResolver::Resolve(const std::string& id, const ApiReq
     out.source.open = [params]() { return OpenSynthetic(params); };
     return out;
   }
+  if (ctx_.auth) {
+    TS_ASSIGN_OR_RETURN(Principal who, ctx_.auth->Authenticate(request));
+    TS_RETURN_IF_ERROR(ctx_.auth->CheckItem(who, id, AccessLevel::kRead));
+  }
   const int64_t now = ctx_.clock->NowNanos();
   Entry entry;
   bool fresh = false;
@@ -25,18 +30,17 @@ StatusOr<ResolvedItem> ItemResolver::Resolve(const std::string& id, const ApiReq
     }
   }
   if (!fresh) {
-    if (!entry.item) {
-      TS_ASSIGN_OR_RETURN(ItemRecord item, ctx_.store->GetItem(id));
-      entry.item = std::make_shared<const ItemRecord>(std::move(item));
-    }
+    // Re-read: the item's large image may have been made, converted or removed since.
+    TS_ASSIGN_OR_RETURN(ItemRecord item, ctx_.store->GetItem(id));
+    entry.item = std::make_shared<const ItemRecord>(std::move(item));
     entry.checked_nanos = now;
     entry.file_status = Status::Ok();
     entry.source_key.clear();
     if (!entry.item->source_name.empty()) {
       auto st = ctx_.fs->Stat(entry.item->path);
       if (st.ok()) {
-        entry.source_key =
-            "f:" + id + ":" + std::to_string(st->mtime_ns) + ":" + std::to_string(st->size);
+        entry.source_key = "f:" + entry.item->large_image_file_id + ":" +
+                           std::to_string(st->mtime_ns) + ":" + std::to_string(st->size);
       } else {
         entry.file_status =
             NotFoundError("The file of item " + id + " is missing: " + entry.item->path);

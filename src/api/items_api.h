@@ -1,7 +1,12 @@
-// Girder-shaped item routes (/api/v1/item list and get) and the health check
-// (/api/v1/system/check, /api/v1/system/version).
+// Items in Girder's shapes: list (`folderId`, or `text` search across what the caller may
+// read), create, get, update (rename, move, metadata), delete, `PUT|DELETE
+// /item/{id}/metadata`, `GET /item/{id}/files`, `GET /item/{id}/download`; and the health
+// check (`/system/check`, `/system/version`).
 // Thread-safety: handlers are safe to run concurrently.
 #pragma once
+
+#include <memory>
+#include <vector>
 
 #include "api/api_context.h"
 #include "api/router.h"
@@ -14,14 +19,11 @@ class ItemsApi {
   void Register(Router& router);
 
  private:
+  void RegisterSystem(Router& router);
   const ApiContext& ctx_;
 };
 
-// Girder's item document for a record ("_id", "_modelType", "name", "created", ...,
-// "largeImage": {"fileId", "sourceName"} when the file is a readable image).
-nlohmann::ordered_json ItemJson(const ItemRecord& item);
-
-// Builds the router with every route of the API.
+// Builds the router with every route of the API (api/routes.cc).
 Router BuildRouter(const ApiContext& ctx, std::vector<std::shared_ptr<void>>* keep_alive);
 
 }  // namespace tessera

@@ -1,5 +1,6 @@
 #include "api/router.h"
 
+#include "api/quad_info.h"
 #include "core/strings.h"
 
 namespace tessera {
@@ -47,6 +48,12 @@ HandlerResult Router::Dispatch(ApiRequest& request) const {
       }
     }
     request.route = &r.pattern;
+    // Girder takes parameters from a form-encoded body as from the query string.
+    if (const std::string* ct = request.Header("content-type");
+        ct && ct->rfind("application/x-www-form-urlencoded", 0) == 0 && !request.body.empty()) {
+      for (auto& kv : ParseQueryString(request.body)) request.query.push_back(std::move(kv));
+      request.body.clear();
+    }
     return r.handler(request);
   }
   if (path_matched) {

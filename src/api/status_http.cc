@@ -7,6 +7,7 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kOk:
       return 200;
     case StatusCode::kInvalidArgument:
+    case StatusCode::kAlreadyExists:  // Girder's ValidationException ("... already exists")
       return 400;
     case StatusCode::kNotFound:
     case StatusCode::kOutOfRange:
@@ -18,7 +19,6 @@ int HttpStatusFor(StatusCode code) {
     case StatusCode::kPermissionDenied:
       return 403;
     case StatusCode::kFailedPrecondition:
-    case StatusCode::kAlreadyExists:
       return 409;
     case StatusCode::kResourceExhausted:
       return 503;

@@ -82,10 +82,14 @@ HandlerResult TilesApi::Tile(ApiRequest& r, bool with_frame) {
 
 HandlerResult TilesApi::Thumbnail(ApiRequest& r) {
   std::string item_name = "test";
+  std::string item_id;
   auto build = [&]() -> StatusOr<ThumbnailRequest> {
     ThumbnailRequest t;
     TS_ASSIGN_OR_RETURN(ResolvedItem item, resolver_.Resolve(r.PathParam("id"), r));
-    if (item.item) item_name = item.item->name;
+    if (item.item) {
+      item_name = item.item->name;
+      item_id = item.item->id;
+    }
     t.source = std::move(item.source);
     TS_ASSIGN_OR_RETURN(auto w, IntParam(r, "width", -(int64_t{1} << 31), int64_t{1} << 31));
     TS_ASSIGN_OR_RETURN(auto h, IntParam(r, "height", -(int64_t{1} << 31), int64_t{1} << 31));
@@ -105,9 +109,21 @@ HandlerResult TilesApi::Thumbnail(ApiRequest& r) {
   if (!request.ok()) return ApiResponse::Error(request.status());
   const std::string filename = DefaultFilename(item_name, "thumbnail", request->encode.encoding);
   const std::string key = ThumbnailKey(*request);  // before the request moves into the lambda
-  return ServeCachedImage(r, *ctx_.tile_cache, key, filename, [this, t = std::move(*request)]() {
-    return ctx_.tiles->GetThumbnail(t);
-  });
+  // A miss in the tile cache is served from the persisted copy when there is one (no source
+  // opened); otherwise produced, then persisted.
+  return ServeCachedImage(r, *ctx_.tile_cache, key, filename,
+                          [this, t = std::move(*request), key, item_id]() -> StatusOr<TileValuePtr> {
+                            if (item_id.empty() || !persisted_.enabled()) {
+                              return ctx_.tiles->GetThumbnail(t);
+                            }
+                            if (TileValuePtr saved = persisted_.Find(item_id, key)) {
+                              ctx_.tile_cache->Put(key, saved);
+                              return saved;
+                            }
+                            TS_ASSIGN_OR_RETURN(TileValuePtr v, ctx_.tiles->GetThumbnail(t));
+                            persisted_.Save(item_id, key, v);
+                            return v;
+                          });
 }
 
 }  // namespace tessera

@@ -12,13 +12,15 @@
 
 #include "api/api_context.h"
 #include "api/item_resolver.h"
+#include "api/persisted_images.h"
 #include "api/router.h"
 
 namespace tessera {
 
 class TilesApi {
  public:
-  TilesApi(const ApiContext& ctx, ItemResolver& resolver) : ctx_(ctx), resolver_(resolver) {}
+  TilesApi(const ApiContext& ctx, ItemResolver& resolver)
+      : ctx_(ctx), resolver_(resolver), persisted_(ctx) {}
   void Register(Router& router);
 
  private:
@@ -28,6 +30,7 @@ class TilesApi {
 
   const ApiContext& ctx_;
   ItemResolver& resolver_;
+  PersistedImages persisted_;  // thumbnails kept on disk (api/persisted_images.h)
 };
 
 }  // namespace tessera

@@ -2,12 +2,37 @@
 
 #include <filesystem>
 
+#include "api/files_api.h"
 #include "api/items_api.h"
+#include "api/users_api.h"
 #include "core/logging.h"
+#include "store/passwords.h"
 
 namespace tessera {
 
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/tessera.db"; }
+
+Status EnsureAdmin(MetadataStore& store, const Config& config, std::string* generated) {
+  TS_ASSIGN_OR_RETURN(int64_t users, store.CountUsers());
+  if (users > 0) return Status::Ok();
+  std::string password = config.admin_password;
+  if (password.empty()) {
+    password = RandomSecret(16);
+    *generated = password;
+  }
+  UserRecord admin;
+  admin.login = config.admin_login;
+  admin.email = config.admin_login + "@localhost.localdomain";
+  admin.first_name = "Tessera";
+  admin.last_name = "Administrator";
+  admin.admin = true;
+  auto created = CreateAccount(store, admin, password, config.fast_password_hash);
+  // Another process sharing the database may have won the race: that is fine.
+  if (!created.ok() && created.status().code() != StatusCode::kAlreadyExists) {
+    return created.status();
+  }
+  return Status::Ok();
+}
 
 StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   config.ResolveDefaults();
@@ -20,6 +45,11 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
                             ec.message());
   }
   TS_ASSIGN_OR_RETURN(app->store_, OpenSqliteStore(DatabasePath(config.data_dir)));
+  TS_RETURN_IF_ERROR(EnsureAdmin(*app->store_, config, &app->generated_admin_password_));
+  TS_ASSIGN_OR_RETURN(Assetstore assets, Assetstore::Open(config.assetstore_dir));
+  app->assetstore_ = std::make_unique<Assetstore>(std::move(assets));
+  app->auth_ = std::make_unique<Auth>(*app->store_, Clock::Real(),
+                                      int64_t{config.file_check_interval_ms} * 1'000'000);
   // Temporary outputs of a previous run are garbage now.
   const std::string temp_dir = config.data_dir + "/tmp";
   std::filesystem::remove_all(temp_dir, ec);
@@ -54,6 +84,14 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->tiles_ = std::make_unique<TileService>(app->registry_, *app->tile_cache_,
                                               *app->source_cache_, options);
   app->context_.store = app->store_.get();
+  app->context_.auth = app->auth_.get();
+  app->context_.assetstore = app->assetstore_.get();
+  app->context_.open_registration = config.open_registration;
+  app->context_.token_ms = int64_t{config.token_days} * 24 * 3600 * 1000;
+  app->context_.fast_password_hash = config.fast_password_hash;
+  app->context_.import_roots = config.import_roots;
+  app->context_.max_thumbnail_files = config.max_thumbnail_files;
+  app->context_.thumbnail_dir = app->assetstore_->root() + "/thumbnails";
   app->context_.tiles = app->tiles_.get();
   app->context_.tile_cache = app->tile_cache_.get();
   app->context_.source_cache = app->source_cache_.get();
@@ -64,6 +102,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->context_.start_nanos = Clock::Real().NowNanos();
   app->context_.temp_dir = temp_dir;
   app->context_.file_check_interval_nanos = int64_t{config.file_check_interval_ms} * 1'000'000;
+  TS_RETURN_IF_ERROR(RecoverUploads(app->context_));
   app->router_ = BuildRouter(app->context_, &app->handlers_);
 
   ServerOptions so;

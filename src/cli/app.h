@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/api_context.h"
+#include "api/auth.h"
 #include "api/router.h"
 #include "cache/memory_tile_cache.h"
 #include "cache/source_cache.h"
@@ -15,6 +16,7 @@
 #include "core/config.h"
 #include "http/server.h"
 #include "source/registry.h"
+#include "store/assetstore.h"
 #include "store/metadata_store.h"
 #include "tiles/tile_service.h"
 
@@ -35,6 +37,10 @@ class App {
 
   const Config& config() const { return config_; }
   MetadataStore& store() { return *store_; }
+  Assetstore& assetstore() { return *assetstore_; }
+  const ApiContext& context() const { return context_; }
+  // The admin's password when this start created the admin with a random one (else empty).
+  const std::string& generated_admin_password() const { return generated_admin_password_; }
   TileService& tiles() { return *tiles_; }
   TileCache& tile_cache() { return *tile_cache_; }
   SourceCache& source_cache() { return *source_cache_; }
@@ -48,6 +54,9 @@ class App {
   Config config_;
   FormatRegistry registry_;
   std::unique_ptr<MetadataStore> store_;
+  std::unique_ptr<Assetstore> assetstore_;
+  std::unique_ptr<Auth> auth_;
+  std::string generated_admin_password_;
   std::unique_ptr<ViewerTracker> viewers_;
   std::unique_ptr<RouteMetrics> metrics_;
   std::unique_ptr<MemoryTileCache> tile_cache_;
@@ -61,5 +70,9 @@ class App {
 
 // The database path inside a data directory.
 std::string DatabasePath(const std::string& data_dir);
+
+// Creates the admin user when the store has no user yet: `config.admin_login` with
+// `config.admin_password`, or a random password returned in `*generated`.
+Status EnsureAdmin(MetadataStore& store, const Config& config, std::string* generated);
 
 }  // namespace tessera

@@ -13,7 +13,7 @@
 
 #include "cache/memory_tile_cache.h"
 #include "cli/app.h"
-#include "cli/import.h"
+#include "api/importer.h"
 #include "core/config.h"
 #include "core/strings.h"
 #include "tiles/metadata_json.h"
@@ -113,7 +113,14 @@ constexpr char kServeHelp[] =
     "  --tile-cache-policy P    protect (active viewers' tiles and viewed images stay) or lru\n"
     "  --active-window-s N      a viewer and what it views are active this long (300)\n"
     "  --viewer-working-set-tiles N  tiles held per active viewer (128)\n"
-    "  --log-level L            debug, info, warning, error, off (info)\n";
+    "  --log-level L            debug, info, warning, error, off (info)\n"
+    "  --assetstore DIR         where uploads are stored (<data>/assetstore)\n"
+    "  --admin-login L          the admin created on the first start (admin)\n"
+    "  --admin-password P       its password (random, printed once, when not given)\n"
+    "  --open-registration B    anyone may create an account (false: admins only)\n"
+    "  --token-days N           a login's token lifetime (30)\n"
+    "  --import-roots D1:D2     directories admins may import from over REST (none)\n"
+    "  --max-thumbnail-files N  persisted thumbnails per item (10; 0: none)\n";
 
 }  // namespace
 
@@ -152,6 +159,11 @@ int ServeCommand(const std::vector<std::string>& args) {
   Status started = (*app)->Start();
   if (!started.ok()) return Fail(started.message());
   const Config& c = (*app)->config();
+  if (!(*app)->generated_admin_password().empty()) {
+    // Printed once, on the start that created the admin; never logged or stored in clear.
+    std::cout << "created the admin user '" << c.admin_login << "' with password "
+              << (*app)->generated_admin_password() << std::endl;
+  }
   std::cout << "tessera listening on " << (*app)->url() << std::endl;
   TS_LOG(kInfo) << "listening on " << (*app)->url() << " data=" << c.data_dir
                 << " tile-cache-bytes=" << c.tile_cache_bytes << " max-sources=" << c.max_sources
@@ -165,13 +177,16 @@ int ServeCommand(const std::vector<std::string>& args) {
 
 int ImportCommand(const std::vector<std::string>& args) {
   static constexpr char kHelp[] =
-      "usage: tessera import [--data DIR] PATH...\n"
+      "usage: tessera import [--data DIR] [--folder ID | --collection NAME [--private]] PATH...\n"
       "\n"
-      "Registers image files (folders are walked recursively) as items of the data directory,\n"
-      "in place: nothing is copied, and no source is opened into a cache. Prints one JSON line\n"
-      "per file: {\"id\", \"name\", \"path\", \"largeImage\", \"sourceName\", \"existing\"?,\n"
-      "\"error\"?}. Exits 1 when a named file could not be imported.\n";
-  auto parsed = Parse(args, {}, {"data"});
+      "Registers image files as items of the data directory, in place: nothing is copied, and\n"
+      "no source is opened into a cache. A directory's contents are imported with its\n"
+      "subdirectories as folders (files no format reads are skipped there). The items go to\n"
+      "folder ID, or else to collection NAME (default \"Imported\", created public unless\n"
+      "--private) / folder NAME. Prints one JSON line per file: {\"id\", \"name\", \"path\",\n"
+      "\"folderId\", \"largeImage\", \"sourceName\", \"existing\"?, \"error\"?}. Exits 1 when\n"
+      "a named file could not be imported.\n";
+  auto parsed = Parse(args, {"private"}, {"data", "folder", "collection"});
   if (!parsed.ok()) return Fail(parsed.status().message() + "\n" + kHelp);
   if (parsed->help) {
     std::cout << kHelp;
@@ -183,14 +198,24 @@ int ImportCommand(const std::vector<std::string>& args) {
   std::filesystem::create_directories(data, ec);
   auto store = OpenSqliteStore(DatabasePath(data));
   if (!store.ok()) return Fail(store.status().message());
+  ImportOptions options;
+  if (auto folder = Flag(*parsed, "folder")) {
+    options.folder_id = *folder;
+  } else {
+    auto f = DefaultImportFolder(**store, Flag(*parsed, "collection").value_or("Imported"),
+                                 Flag(*parsed, "private").has_value());
+    if (!f.ok()) return Fail(f.status().message());
+    options.folder_id = f->id;
+  }
   FormatRegistry registry = FormatRegistry::Default();
   bool failed = false;
-  Status s = ImportPaths(**store, registry, parsed->positional, [&](const ImportResult& r) {
+  Status s = ImportPaths(**store, registry, parsed->positional, options, [&](const ImportResult& r) {
     nlohmann::ordered_json j;
     j["id"] =
         r.item.id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.item.id);
     j["name"] = r.item.name;
-    j["path"] = r.item.path;
+    j["path"] = r.path;
+    j["folderId"] = r.item.folder_id;
     j["largeImage"] = !r.item.source_name.empty();
     j["sourceName"] = r.item.source_name;
     if (r.existing) j["existing"] = true;

@@ -46,6 +46,7 @@ uint64_t RaiseOpenFileLimit() {
 
 void Config::ResolveDefaults() {
   MachineInfo m = ReadMachineInfo();
+  if (assetstore_dir.empty()) assetstore_dir = data_dir + "/assetstore";
   // The tile cache takes an eighth of memory (between 64 MiB and 16 GiB); sources' parsed
   // structures another sixteenth.
   if (tile_cache_bytes == 0) {
@@ -99,7 +100,14 @@ std::vector<std::string> SettingNames() {
           "tile-cache-policy",
           "active-window-s",
           "viewer-working-set-tiles",
-          "log-level"};
+          "log-level",
+          "assetstore",
+          "admin-login",
+          "admin-password",
+          "open-registration",
+          "token-days",
+          "import-roots",
+          "max-thumbnail-files"};
 }
 
 Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
@@ -143,6 +151,29 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     TS_ASSIGN_OR_RETURN(c->viewer_working_set_tiles, PositiveInt(key, value, 0, 1 << 20));
   } else if (key == "request-timeout-s") {
     TS_ASSIGN_OR_RETURN(c->request_timeout_s, PositiveInt(key, value, 1, 24 * 3600));
+  } else if (key == "assetstore") {
+    c->assetstore_dir = std::string(value);
+  } else if (key == "admin-login") {
+    if (value.empty()) return Bad(key, value, "expected a login");
+    c->admin_login = ToLower(value);
+  } else if (key == "admin-password") {
+    c->admin_password = std::string(value);
+  } else if (key == "open-registration") {
+    auto b = ParseBool(value);
+    if (!b) return Bad(key, value, "expected true or false");
+    c->open_registration = *b;
+  } else if (key == "token-days") {
+    TS_ASSIGN_OR_RETURN(c->token_days, PositiveInt(key, value, 1, 3650));
+  } else if (key == "import-roots") {
+    // Colon-separated absolute directories, as PATH.
+    c->import_roots.clear();
+    for (std::string_view part : Split(value, ':')) {
+      if (part.empty()) continue;
+      if (part.front() != '/') return Bad(key, value, "expected absolute directories");
+      c->import_roots.emplace_back(part);
+    }
+  } else if (key == "max-thumbnail-files") {
+    TS_ASSIGN_OR_RETURN(c->max_thumbnail_files, PositiveInt(key, value, 0, 1000));
   } else if (key == "log-level") {
     if (!ParseLogLevel(value, &c->log_level)) {
       return Bad(key, value, "expected debug, info, warning, error or off");

@@ -44,6 +44,20 @@ struct Config {
   int viewer_working_set_tiles = 128;  // tiles held per active viewer
   LogLevel log_level = LogLevel::kInfo;
 
+  // Data management (docs/operations.md#users-and-access).
+  std::string assetstore_dir;  // uploads; empty = <data>/assetstore
+  // The first start creates the admin user with this password; empty = a random one, printed
+  // once on stdout.
+  std::string admin_login = "admin";
+  std::string admin_password;
+  bool open_registration = false;  // anyone may create an account (POST /user)
+  int token_days = 30;             // a login's token lifetime
+  // Directories an admin may import from (server-side import); empty = none over REST (the
+  // `tessera import` command, run by whoever owns the data directory, is not limited).
+  std::vector<std::string> import_roots;
+  int max_thumbnail_files = 10;  // persisted thumbnails per item (0 = never persist)
+  bool fast_password_hash = false;  // tests only (not a setting): the cheapest argon2id costs
+
   // Fills the zero (auto) fields from the machine: memory size (cgroup limit aware), cores and
   // the open-file limit.
   void ResolveDefaults();

@@ -28,6 +28,8 @@ std::optional<bool> ParseBool(std::string_view s);
 std::optional<std::string> UrlDecode(std::string_view s, bool plus_as_space);
 
 std::string HexEncode(const void* data, size_t n);
+// Standard base64 (RFC 4648, padding optional); nullopt on a bad character.
+std::optional<std::string> Base64Decode(std::string_view s);
 
 // "1.5GiB", "512MB", "1024" -> bytes. Units: B, K/KB/KiB, M/MB/MiB, G/GB/GiB, T (powers of 1024).
 std::optional<uint64_t> ParseByteSize(std::string_view s);

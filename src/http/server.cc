@@ -37,6 +37,45 @@ using tcp = net::ip::tcp;
 
 namespace {
 
+// A response body that streams `length` bytes of a file from `offset` (Range responses and
+// whole files alike): Beast's file_body always sends the whole file.
+struct FileRangeBody {
+  struct value_type {
+    beast::file file;
+    uint64_t offset = 0;
+    uint64_t length = 0;
+  };
+  static uint64_t size(const value_type& v) { return v.length; }
+
+  class writer {
+   public:
+    using const_buffers_type = net::const_buffer;
+    template <bool isRequest, class Fields>
+    writer(http::header<isRequest, Fields>&, value_type& v) : body_(v), remain_(v.length) {}
+    void init(beast::error_code& ec) { body_.file.seek(body_.offset, ec); }
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      const size_t amount = static_cast<size_t>(std::min<uint64_t>(remain_, sizeof(buf_)));
+      if (amount == 0) {
+        ec = {};
+        return boost::none;
+      }
+      const size_t n = body_.file.read(buf_, amount, ec);
+      if (ec) return boost::none;
+      if (n == 0) {
+        ec = http::error::short_read;
+        return boost::none;
+      }
+      remain_ -= n;
+      return {{const_buffers_type{buf_, n}, remain_ > 0}};
+    }
+
+   private:
+    value_type& body_;
+    uint64_t remain_;
+    char buf_[65536];
+  };
+};
+
 constexpr char kCorsAllowHeaders[] =
     "Content-Type, Girder-Token, Girder-Authorization, Authorization, Range, If-None-Match";
 // Sent with every response (CORS, so that browser viewers on other origins can read tiles).
@@ -347,8 +386,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // A response whose body streams from a file (Beast's file_body reads it in chunks).
   void WriteFile() {
     beast::error_code ec;
-    http::file_body::value_type file;
-    file.open(current_.body_file.c_str(), beast::file_mode::scan, ec);
+    FileRangeBody::value_type file;
+    file.file.open(current_.body_file.c_str(), beast::file_mode::scan, ec);
     if (ec) {
       RemoveBodyFile();
       return Write(
@@ -368,7 +407,10 @@ class Session : public std::enable_shared_from_this<Session> {
       res.set(k, value);
     }
     res.keep_alive(keep_alive_);
-    const uint64_t size = file.size();
+    const uint64_t file_size = file.file.size(ec);
+    file.offset = std::min<uint64_t>(current_.body_file_offset, file_size);
+    file.length = std::min<uint64_t>(current_.body_file_length, file_size - file.offset);
+    const uint64_t size = file.length;
     if (!head_request_) res.body() = std::move(file);
     res.set(http::field::content_length, std::to_string(size));
     deadline_ = loop_.Deadline();
@@ -426,7 +468,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string* route_ = nullptr;  // the current request's route pattern
   const std::string* histogram_route_ = nullptr;
   LatencyHistogram* histogram_ = nullptr;
-  std::optional<http::response<http::file_body>> file_response_;
+  std::optional<http::response<FileRangeBody>> file_response_;
   ApiResponse current_;
   uint64_t deadline_ = kNever;  // the loop tick at which the current read or write times out
   bool keep_alive_ = true;

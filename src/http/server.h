@@ -31,7 +31,7 @@ struct ServerOptions {
   size_t max_queued_work = 4096;
   std::string web_root;  // empty: no static files
   uint32_t max_header_bytes = 16 * 1024;
-  uint64_t max_body_bytes = 1 << 20;
+  uint64_t max_body_bytes = uint64_t{128} << 20;  // upload chunks (girder_client: 64 MiB)
   // A read (from the request's first byte, or an idle keep-alive wait) or a write that takes
   // longer closes the connection; checked once a second, so it fires within a second after.
   std::chrono::seconds idle_timeout{60};

@@ -39,6 +39,8 @@ class Assetstore {
   // fsyncs the temp file, computes its SHA-512 (hex) and renames it to FinalPath(file_id)
   // (fsyncing the directory). Returns the checksum.
   StatusOr<std::string> Finalize(std::string_view upload_id, std::string_view file_id) const;
+  // The SHA-512 (hex) of a stored file (recovering an upload finalized before a crash).
+  StatusOr<std::string> Checksum(const std::string& path) const;
   // Removes an upload's temp file (no error when absent).
   Status RemoveTemp(std::string_view upload_id) const;
   // Removes a stored file; refuses paths outside the root.
