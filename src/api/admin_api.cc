@@ -1,5 +1,7 @@
 #include "api/admin_api.h"
 
+#include "api/auth.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -248,7 +250,12 @@ void AdminApi::Register(Router& router) {
              [](ApiRequest&) -> HandlerResult { return ApiResponse::Json(SettingsJson()); });
 }
 
-HandlerResult AdminApi::ClearCaches(ApiRequest&) {
+HandlerResult AdminApi::ClearCaches(ApiRequest& r) {
+  if (ctx_.auth) {
+    auto who = ctx_.auth->Authenticate(r);
+    if (!who.ok()) return ApiResponse::Error(who.status());
+    if (Status s = Auth::RequireAdmin(*who); !s.ok()) return ApiResponse::Error(s);
+  }
   // Releasing a large cache frees a lot of memory: a worker does it, not an HTTP thread.
   return Deferred([this]() {
     Json j;

@@ -15,11 +15,35 @@ class ItemResolverTest : public ::testing::Test {
     auto store = OpenSqliteStore(dir_.path() + "/t.db");
     ASSERT_TRUE(store.ok());
     store_ = std::move(*store);
+    CollectionRecord c;
+    c.name = "c";
+    c.access.is_public = true;
+    auto collection = store_->CreateCollection(c);
+    ASSERT_TRUE(collection.ok()) << collection.status().ToString();
+    FolderRecord f;
+    f.name = "f";
+    f.parent_type = ParentType::kCollection;
+    f.parent_id = collection->id;
+    auto folder = store_->CreateFolder(f);
+    ASSERT_TRUE(folder.ok()) << folder.status().ToString();
     ItemRecord r;
     r.name = "a.tif";
-    r.path = "/images/a.tif";
-    r.source_name = "tiff";
-    id_ = store_->CreateItem(r)->id;
+    r.folder_id = folder->id;
+    auto item = store_->CreateItem(r);
+    ASSERT_TRUE(item.ok()) << item.status().ToString();
+    FileRecord file;
+    file.item_id = item->id;
+    file.name = "a.tif";
+    file.path = "/images/a.tif";
+    file.imported = true;
+    auto created_file = store_->CreateFile(file);
+    ASSERT_TRUE(created_file.ok()) << created_file.status().ToString();
+    file_id_ = created_file->id;
+    ItemRecord large = *store_->GetItem(item->id);
+    large.large_image_file_id = file_id_;
+    large.source_name = "tiff";
+    ASSERT_TRUE(store_->UpdateItem(large).ok());
+    id_ = item->id;
     fs_.SetFile("/images/a.tif", "version 1");
     ctx_.store = store_.get();
     ctx_.fs = &fs_;
@@ -38,12 +62,13 @@ class ItemResolverTest : public ::testing::Test {
   FakeClock clock_;
   ApiContext ctx_;
   std::string id_;
+  std::string file_id_;
 };
 
 TEST_F(ItemResolverTest, FileStampIsPartOfTheKeyAndRecheckedAfterTheInterval) {
   ItemResolver resolver(ctx_);
   const std::string first = Key(resolver);
-  EXPECT_EQ(first.rfind("f:" + id_ + ":", 0), 0u) << first;
+  EXPECT_EQ(first.rfind("f:" + file_id_ + ":", 0), 0u) << first;
   fs_.SetFile("/images/a.tif", "version 2, longer");  // rewritten in place
   clock_.Advance(std::chrono::milliseconds(500));
   EXPECT_EQ(Key(resolver), first);  // trusted for the interval

@@ -1,5 +1,7 @@
 #include "api/params.h"
 
+#include "api/auth.h"
+
 #include "core/strings.h"
 #include "imaging/style.h"
 
@@ -68,17 +70,8 @@ StatusOr<int> FrameParam(const ApiRequest& r) {
 }
 
 std::string ViewerOf(const ApiRequest& r) {
-  if (const std::string* t = r.Header("girder-token"); t && !t->empty()) return "t:" + *t;
-  if (const std::string* t = r.Query("token"); t && !t->empty()) return "t:" + *t;
-  if (const std::string* cookie = r.Header("cookie")) {
-    for (std::string_view part : Split(*cookie, ';')) {
-      part = Trim(part);
-      if (part.rfind("girderToken=", 0) == 0 && part.size() > 12) {
-        return "t:" + std::string(part.substr(12));
-      }
-    }
-  }
-  return "a:" + r.peer;
+  std::string token = Auth::TokenOf(r);
+  return token.empty() ? "a:" + r.peer : "t:" + token;
 }
 
 }  // namespace tessera

@@ -113,6 +113,23 @@ std::optional<std::string> UrlDecode(std::string_view s, bool plus_as_space) {
   return out;
 }
 
+std::string UrlEncode(std::string_view s) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size());
+  for (unsigned char c : s) {
+    if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+        c == '.' || c == '_' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kDigits[c >> 4];
+      out += kDigits[c & 15];
+    }
+  }
+  return out;
+}
+
 std::string HexEncode(const void* data, size_t n) {
   static constexpr char kDigits[] = "0123456789abcdef";
   const auto* p = static_cast<const unsigned char*>(data);

@@ -27,6 +27,9 @@ std::optional<bool> ParseBool(std::string_view s);
 // escape.
 std::optional<std::string> UrlDecode(std::string_view s, bool plus_as_space);
 
+// Percent-encoding of a URL component (RFC 3986 unreserved characters stay).
+std::string UrlEncode(std::string_view s);
+
 std::string HexEncode(const void* data, size_t n);
 // Standard base64 (RFC 4648, padding optional); nullopt on a bad character.
 std::optional<std::string> Base64Decode(std::string_view s);

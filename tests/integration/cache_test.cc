@@ -45,7 +45,7 @@ std::vector<int> Concurrent(uint16_t port, const std::string& target, int n) {
 TEST_F(CacheTest, ImportOpensNothingIntoTheSourceCache) {
   TS_REQUIRE_TESTDATA(a, "CMU-1-Small-Region.svs");
   int imported = 0;
-  Status s = ImportPaths(app().store(), app().registry(), {TestDataDir()},
+  Status s = ImportPaths(app().store(), app().registry(), {TestDataDir()}, import_options(),
                          [&](const ImportResult& r) { imported += !r.item.id.empty(); });
   ASSERT_TRUE(s.ok());
   EXPECT_GE(imported, 10);
@@ -54,7 +54,9 @@ TEST_F(CacheTest, ImportOpensNothingIntoTheSourceCache) {
   EXPECT_EQ(st.opens, 0u);
   EXPECT_EQ(app().tile_cache().Stats().items, 0u);
   // Viewing does put the source in the cache.
-  auto items = app().store().ListItems(100, 0, "CMU-1");
+  ListQuery q;
+  q.text = "CMU-1";
+  auto items = app().store().ListItems("", q, AccessFilter::All());
   ASSERT_FALSE(items->empty());
   EXPECT_EQ(Get("/api/v1/item/" + items->front().id + "/tiles").status, 200);
   EXPECT_EQ(app().source_cache().Stats().items, 1u);

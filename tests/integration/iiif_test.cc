@@ -157,7 +157,9 @@ TEST_F(IiifTest, IdentifiersAndTheCorrectImage) {
   EXPECT_EQ(Get(escaped + "/full/max/0/default.jpg").status, 200);
   // The file name and the item id name the same image.
   EXPECT_EQ(Get(std::string("/iiif/3/") + kPng + "/full/64,/0/default.png").status, 200);
-  auto items = app().store().ListItems(10, 0, kId);
+  ListQuery q;
+  q.text = kId;
+  auto items = app().store().ListItems("", q, AccessFilter::All());
   ASSERT_EQ(items->size(), 1u);
   Json info = GetJson("/iiif/3/" + items->front().id + "/info.json");
   EXPECT_EQ(info["id"],

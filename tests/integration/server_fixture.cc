@@ -2,7 +2,7 @@
 
 #include <tiffio.h>
 
-#include "cli/import.h"
+#include "core/strings.h"
 #include "testing/reference.h"
 
 namespace tessera {
@@ -16,6 +16,8 @@ void ServerFixture::SetUp() {
   config.io_threads = 2;
   config.workers = 4;
   config.log_level = LogLevel::kError;
+  config.admin_password = kAdminPassword;
+  config.fast_password_hash = true;
   Configure(config);
   SetLogLevel(config.log_level);
   auto app = App::Create(config);
@@ -23,6 +25,9 @@ void ServerFixture::SetUp() {
   app_ = std::move(*app);
   ASSERT_TRUE(app_->Start().ok());
   client_ = std::make_unique<HttpClient>("127.0.0.1", app_->port());
+  auto folder = DefaultImportFolder(app_->store(), "Imported", false);
+  ASSERT_TRUE(folder.ok()) << folder.status().ToString();
+  import_options_.folder_id = folder->id;
 }
 
 void ServerFixture::TearDown() {
@@ -34,12 +39,88 @@ void ServerFixture::TearDown() {
 
 std::string ServerFixture::Import(const std::string& path) {
   std::string id;
-  Status s = ImportPaths(app_->store(), app_->registry(), {path}, [&](const ImportResult& r) {
-    EXPECT_TRUE(r.error.empty()) << path << ": " << r.error;
-    id = r.item.id;
-  });
+  Status s = ImportPaths(app_->store(), app_->registry(), {path}, import_options_,
+                         [&](const ImportResult& r) {
+                           EXPECT_TRUE(r.error.empty()) << path << ": " << r.error;
+                           id = r.item.id;
+                         });
   EXPECT_TRUE(s.ok()) << s.ToString();
   return id;
+}
+
+std::string ServerFixture::AddItem(const std::string& name, const std::string& path,
+                                   const std::string& source_name) {
+  ItemRecord item;
+  item.name = name;
+  item.folder_id = import_options_.folder_id;
+  auto created = app_->store().CreateItem(item);
+  EXPECT_TRUE(created.ok()) << created.status().ToString();
+  if (!created.ok()) return "";
+  FileRecord file;
+  file.item_id = created->id;
+  file.name = name;
+  file.path = path;
+  file.imported = true;
+  auto f = app_->store().CreateFile(file);
+  EXPECT_TRUE(f.ok()) << f.status().ToString();
+  if (!f.ok()) return "";
+  ItemRecord large = *app_->store().GetItem(created->id);
+  large.large_image_file_id = f->id;
+  large.source_name = source_name;
+  EXPECT_TRUE(app_->store().UpdateItem(large).ok());
+  return created->id;
+}
+
+std::string ServerFixture::Login(const std::string& login, const std::string& password) {
+  static constexpr char kB64[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const std::string in = login + ":" + password;
+  std::string b64;
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t v = static_cast<unsigned char>(in[i]) << 16;
+    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
+    if (i + 2 < in.size()) v |= static_cast<unsigned char>(in[i + 2]);
+    b64 += kB64[(v >> 18) & 63];
+    b64 += kB64[(v >> 12) & 63];
+    b64 += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
+    b64 += i + 2 < in.size() ? kB64[v & 63] : '=';
+  }
+  HttpResult r = client_->Get("/api/v1/user/authentication", {{"Authorization", "Basic " + b64}});
+  EXPECT_EQ(r.status, 200) << r.body;
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (r.status != 200 || !j.contains("authToken")) return "";
+  return j["authToken"]["token"].get<std::string>();
+}
+
+std::string ServerFixture::AdminToken() {
+  if (admin_token_.empty()) admin_token_ = Login("admin", kAdminPassword);
+  return admin_token_;
+}
+
+std::pair<std::string, std::string> ServerFixture::CreateUser(const std::string& login) {
+  nlohmann::json u = CallJson("POST",
+                              "/api/v1/user?login=" + login + "&email=" + login +
+                                  "@example.org&firstName=F&lastName=L&password=" + login + "-pw",
+                              AdminToken());
+  if (!u.contains("_id")) return {"", ""};
+  return {u["_id"].get<std::string>(), Login(login, login + "-pw")};
+}
+
+HttpResult ServerFixture::Call(const std::string& method, const std::string& target,
+                               const std::string& token, const std::string& body,
+                               std::vector<std::pair<std::string, std::string>> headers) {
+  if (!token.empty()) headers.emplace_back("Girder-Token", token);
+  return client_->Request(method, target, headers, body);
+}
+
+nlohmann::json ServerFixture::CallJson(const std::string& method, const std::string& target,
+                                       const std::string& token, int expect_status,
+                                       const std::string& body) {
+  HttpResult r = Call(method, target, token, body);
+  EXPECT_EQ(r.status, expect_status) << method << " " << target << ": " << r.body;
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  EXPECT_FALSE(j.is_discarded()) << target << ": " << r.body;
+  return j;
 }
 
 HttpResult ServerFixture::Get(const std::string& target,

@@ -10,6 +10,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/importer.h"
 #include "cli/app.h"
 #include "core/image.h"
 #include "testing/http_client.h"
@@ -24,8 +25,30 @@ class ServerFixture : public ::testing::Test {
   // Settings a test wants before the server starts (override to change).
   virtual void Configure(Config&) {}
 
-  // Imports a file by path; returns the item id ("" and a test failure on error).
+  // Imports a file by path into the public "Imported" collection; returns the item id ("" and
+  // a test failure on error).
   std::string Import(const std::string& path);
+  // Where Import puts items (ImportPaths' options).
+  const ImportOptions& import_options() const { return import_options_; }
+  // Registers `path` as an item of the import folder with `source_name` as its large image
+  // format, without checking the file (for files that break after import).
+  std::string AddItem(const std::string& name, const std::string& path,
+                      const std::string& source_name);
+
+  // Users: the admin (created at start with kAdminPassword) and others made by the admin.
+  static constexpr const char* kAdminPassword = "admin-password-1";
+  // A token for login/password (HTTP Basic through GET /user/authentication).
+  std::string Login(const std::string& login, const std::string& password);
+  std::string AdminToken();
+  // Creates a user (as the admin) and returns {user id, token}.
+  std::pair<std::string, std::string> CreateUser(const std::string& login);
+  // A request with a token (empty: anonymous).
+  HttpResult Call(const std::string& method, const std::string& target, const std::string& token,
+                  const std::string& body = "",
+                  std::vector<std::pair<std::string, std::string>> headers = {});
+  nlohmann::json CallJson(const std::string& method, const std::string& target,
+                          const std::string& token, int expect_status = 200,
+                          const std::string& body = "");
 
   HttpResult Get(const std::string& target,
                  const std::vector<std::pair<std::string, std::string>>& headers = {});
@@ -40,6 +63,8 @@ class ServerFixture : public ::testing::Test {
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<App> app_;
   std::unique_ptr<HttpClient> client_;
+  ImportOptions import_options_;
+  std::string admin_token_;
 };
 
 // The stored JPEG tile `index` of TIFF directory `dir` spliced with its JPEGTables, built

@@ -270,7 +270,8 @@ TEST_F(ServerTest, UnreadableFilesFailCleanlyAndTheServerKeepsServing) {
   EXPECT_NE(j["message"].get<std::string>().find("unreadable.svs"), std::string::npos) << j.dump();
   // Not a large image at import: Girder's message.
   std::string none_id;
-  ImportPaths(app().store(), app().registry(), {unopenable}, [&](const ImportResult& r) {
+  ImportPaths(app().store(), app().registry(), {unopenable}, import_options(),
+              [&](const ImportResult& r) {
     none_id = r.item.id;
     EXPECT_FALSE(r.error.empty());
     EXPECT_NE(r.error.find("52479"), std::string::npos) << r.error;
@@ -280,17 +281,12 @@ TEST_F(ServerTest, UnreadableFilesFailCleanlyAndTheServerKeepsServing) {
   EXPECT_EQ(n.status, 400);
   EXPECT_EQ(Json::parse(n.body)["message"], "No large image file in this item.");
   // A file that stopped being readable after import: a clean 415 naming the file.
-  ItemRecord rec;
-  rec.name = "was-fine.tiff";
-  rec.path = unopenable;
-  rec.source_name = "tiff";
   TempDir tmp;
   std::string copy = tmp.path() + "/was-fine.tiff";
   std::filesystem::copy_file(unopenable, copy);
-  rec.path = copy;
-  auto created = app().store().CreateItem(rec);
-  ASSERT_TRUE(created.ok());
-  HttpResult o = Get("/api/v1/item/" + created->id + "/tiles");
+  const std::string was_fine = AddItem("was-fine.tiff", copy, "tiff");
+  ASSERT_FALSE(was_fine.empty());
+  HttpResult o = Get("/api/v1/item/" + was_fine + "/tiles");
   EXPECT_EQ(o.status, 415) << o.body;
   EXPECT_NE(o.body.find("was-fine.tiff"), std::string::npos);
   // Meanwhile a good item is served.
