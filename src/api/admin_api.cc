@@ -160,7 +160,7 @@ nlohmann::ordered_json SourcesJson(const std::vector<std::string>& formats,
   return j;
 }
 
-nlohmann::ordered_json SettingsJson() {
+nlohmann::ordered_json SettingsJson(int max_thumbnail_files) {
   Json j;
   // `tessera import` marks every file it can read as a large image.
   j["large_image.auto_set"] = true;
@@ -171,7 +171,7 @@ nlohmann::ordered_json SettingsJson() {
   j["large_image.max_small_image_size"] =
       std::llround(std::sqrt(static_cast<double>(kMaxFlatImagePixels)));
   // Thumbnails and associated images live in the tile cache, never as files.
-  j["large_image.max_thumbnail_files"] = 0;
+  j["large_image.max_thumbnail_files"] = max_thumbnail_files;
   j["large_image.merge_dicom"] = false;
   j["large_image.show_thumbnails"] = true;
   j["large_image.show_viewer"] = true;
@@ -247,7 +247,9 @@ void AdminApi::Register(Router& router) {
     return ApiResponse::Json(SourcesJson(ctx_.registry->names(), ctx_.version));
   });
   router.Add("GET", "/api/v1/large_image/settings",
-             [](ApiRequest&) -> HandlerResult { return ApiResponse::Json(SettingsJson()); });
+             [this](ApiRequest&) -> HandlerResult {
+               return ApiResponse::Json(SettingsJson(ctx_.max_thumbnail_files));
+             });
 }
 
 HandlerResult AdminApi::ClearCaches(ApiRequest& r) {

@@ -51,6 +51,6 @@ nlohmann::ordered_json SourcesJson(const std::vector<std::string>& formats,
                                    const std::string& version);
 
 // GET /large_image/settings.
-nlohmann::ordered_json SettingsJson();
+nlohmann::ordered_json SettingsJson(int max_thumbnail_files);
 
 }  // namespace tessera
