@@ -1,0 +1,77 @@
+// Girder's resumable chunked upload:
+//   POST /file?parentType=folder&parentId=..&name=..&size=..&mimeType=..  → upload document
+//   POST /file/chunk?uploadId=..&offset=n  (body: the raw bytes)          → upload document, or
+//                                                                           the file document
+//                                                                           after the last one
+//   GET  /file/offset?uploadId=..                                         → {"offset": n}
+// A chunk that fails on the network (no answer) is retried from the offset the server reports;
+// an answer with an error status ends the upload with the server's message.
+
+import {api, ApiError} from './api.js';
+
+export const CHUNK_BYTES = 8 * 1024 * 1024;
+const RETRIES = 5;
+
+// Girder answers the file (it has an itemId) once every byte is there; an empty file is
+// finished at once.
+function isFile(doc) {
+  return !!doc && (doc._modelType === 'file' || doc.itemId !== undefined);
+}
+
+function pause(ms, signal) {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => {
+      clearTimeout(t);
+      reject(new DOMException('Aborted', 'AbortError'));
+    }, {once: true});
+  });
+}
+
+// Uploads `file` (a File or Blob with a name) into the folder. onProgress(bytesSent, total).
+// Resolves to Girder's file document {_id, itemId, name, size}.
+export async function uploadFile(file, folderId, {onProgress = () => {}, signal,
+                                                  chunkBytes = CHUNK_BYTES} = {}) {
+  const size = file.size;
+  let doc = await api.post('/file', {
+    parentType: 'folder', parentId: folderId, name: file.name, size,
+    mimeType: file.type || 'application/octet-stream',
+  }, {signal});
+  if (isFile(doc)) {
+    onProgress(size, size);
+    return doc;
+  }
+  const uploadId = doc._id;
+  let offset = 0;
+  let failures = 0;
+  onProgress(0, size);
+  while (offset < size) {
+    const end = Math.min(size, offset + chunkBytes);
+    try {
+      doc = await api.post('/file/chunk', {uploadId, offset}, {
+        body: file.slice(offset, end),
+        headers: {'Content-Type': 'application/octet-stream'},
+        signal,
+      });
+      failures = 0;
+      offset = end;
+      onProgress(offset, size);
+      if (isFile(doc)) return doc;
+    } catch (err) {
+      // An answer (status > 0) is final; no answer may be a dropped connection: resume.
+      if (!(err instanceof ApiError) || err.status !== 0 || ++failures > RETRIES) throw err;
+      await pause(500 * 2 ** (failures - 1), signal);
+      try {
+        const where = await api.get('/file/offset', {uploadId}, {signal});
+        offset = Number(where.offset) || 0;
+        onProgress(offset, size);
+      } catch (again) {
+        if (!(again instanceof ApiError) || again.status !== 0) throw again;
+        // still unreachable: try the same chunk again
+      }
+    }
+  }
+  // Every byte was accepted but no file came back (a server that answers the upload document
+  // to the last chunk): the offset call shows whether it is complete.
+  throw new ApiError('The upload ended without a file from the server.', 0, doc);
+}
