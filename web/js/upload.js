@@ -4,8 +4,9 @@
 //                                                                           the file document
 //                                                                           after the last one
 //   GET  /file/offset?uploadId=..                                         → {"offset": n}
-// A chunk that fails on the network (no answer) is retried from the offset the server reports;
-// an answer with an error status ends the upload with the server's message.
+// A chunk that fails on the network (no answer), or that the server refuses for its offset, is
+// resent from the offset the server reports; any other error ends the upload with the server's
+// message.
 
 import {api, ApiError} from './api.js';
 
@@ -58,20 +59,27 @@ export async function uploadFile(file, folderId, {onProgress = () => {}, signal,
       onProgress(offset, size);
       if (isFile(doc)) return doc;
     } catch (err) {
-      // An answer (status > 0) is final; no answer may be a dropped connection: resume.
-      if (!(err instanceof ApiError) || err.status !== 0 || ++failures > RETRIES) throw err;
-      await pause(500 * 2 ** (failures - 1), signal);
-      try {
-        const where = await api.get('/file/offset', {uploadId}, {signal});
-        offset = Number(where.offset) || 0;
-        onProgress(offset, size);
-      } catch (again) {
-        if (!(again instanceof ApiError) || again.status !== 0) throw again;
-        // still unreachable: try the same chunk again
+      // A dropped connection (no answer), or an answer that the offset is not the server's
+      // (the browser itself may resend a chunk whose connection dropped): ask the server where
+      // it is and go on from there. Another refusal at the same offset is final.
+      if (err.name === 'AbortError' || !(err instanceof ApiError) || ++failures > RETRIES) {
+        throw err;
       }
+      if (err.status === 0) await pause(500 * 2 ** (failures - 1), signal);
+      let serverOffset;
+      try {
+        serverOffset = Number((await api.get('/file/offset', {uploadId}, {signal})).offset);
+      } catch (again) {
+        if (again instanceof ApiError && again.status === 0 && err.status === 0) continue;
+        throw err;
+      }
+      if (!Number.isFinite(serverOffset) || (err.status !== 0 && serverOffset === offset)) {
+        throw err;
+      }
+      offset = serverOffset;
+      onProgress(offset, size);
     }
   }
-  // Every byte was accepted but no file came back (a server that answers the upload document
-  // to the last chunk): the offset call shows whether it is complete.
+  // The server took every byte but answered no file document.
   throw new ApiError('The upload ended without a file from the server.', 0, doc);
 }
