@@ -28,11 +28,25 @@ function section(title, ...children) {
   return el('section', {'aria-labelledby': id}, el('h2', {id}, title), ...children);
 }
 
+// A small inline icon (no icon font, no emoji: headless and minimal systems lack them).
+function icon(kind) {
+  const ns = 'http://www.w3.org/2000/svg';
+  const svg = document.createElementNS(ns, 'svg');
+  svg.setAttribute('viewBox', '0 0 16 16');
+  svg.setAttribute('class', 'icon ' + kind);
+  svg.setAttribute('aria-hidden', 'true');
+  const path = document.createElementNS(ns, 'path');
+  path.setAttribute('d', kind === 'collection'
+    ? 'M2 2h12v3H2z M2 6.5h12v3H2z M2 11h12v3H2z'
+    : 'M1 3h5l1.5 1.5H15V13H1z');
+  svg.append(path);
+  return svg;
+}
+
 function entryList(entries, emptyText) {
   if (!entries.length) return el('p', {class: 'muted'}, emptyText);
-  return el('ul', {class: 'entries'}, entries.map(({href, name, detail, icon}) =>
-    el('li', {}, el('a', {href}, el('span', {class: 'icon', 'aria-hidden': 'true'}, icon || '📁'),
-                     el('span', {class: 'entry-name'}, name)),
+  return el('ul', {class: 'entries'}, entries.map(({href, name, detail, kind}) =>
+    el('li', {}, el('a', {href}, icon(kind || 'folder'), el('span', {class: 'entry-name'}, name)),
        detail ? el('span', {class: 'muted'}, detail) : null)));
 }
 
@@ -69,7 +83,10 @@ function fillCard(card, item) {
         try {
           fillCard(card, await makeLargeImage(item._id, actions));
         } catch (err) {
-          showError(actions, err);
+          fillCard(card, item);  // the button again, to retry
+          const why = el('div');
+          card.querySelector('.card-actions').prepend(why);
+          showError(why, err);
         }
       },
     }, 'Make large image'));
@@ -96,9 +113,11 @@ async function itemsSection(title, query, emptyText) {
   return section(title, grid, renderPager(page, 'itemOffset', 'Item'));
 }
 
-async function foldersSection(title, parentType, parentId) {
+// `hideEmpty`: nothing at all when there is no folder (a folder that holds only items).
+async function foldersSection(title, parentType, parentId, {hideEmpty = false} = {}) {
   const page = await getPage('/folder', {parentType, parentId},
                              {limit: FOLDER_PAGE, offset: offsetOf('folderOffset')});
+  if (hideEmpty && !page.rows.length && page.offset === 0) return null;
   return section(title, entryList(folderEntries(page.rows), 'No folders here.'),
                  renderPager(page, 'folderOffset', 'Folder'));
 }
@@ -117,7 +136,7 @@ async function showRoot() {
   parts.push(section('Collections',
                      entryList(page.rows.map((c) => ({href: browseHref('collection', c._id),
                                                       name: c.name, detail: c.description,
-                                                      icon: '🗂'})),
+                                                      kind: 'collection'})),
                                user ? 'No collections.' :
                                       'No public collections. Log in to see more.'),
                      renderPager(page, 'folderOffset', 'Collection')));
@@ -140,7 +159,7 @@ async function showUser(id) {
 async function showFolder(id) {
   const trailPromise = folderTrail(id);
   const [folders, items] = await Promise.all([
-    foldersSection('Folders', 'folder', id),
+    foldersSection('Folders', 'folder', id, {hideEmpty: true}),
     itemsSection('Items', {folderId: id}, 'No items in this folder.'),
   ]);
   const trail = await trailPromise;
@@ -152,7 +171,7 @@ async function showFolder(id) {
                           href: `upload.html?folderId=${encodeURIComponent(id)}`},
                     'Upload files'));
   }
-  content.replaceChildren(tools, folders, items);
+  content.replaceChildren(...[tools, folders, items].filter(Boolean));
 }
 
 async function showSearch(text) {

@@ -371,7 +371,8 @@ async function main() {
     state.item = await api.get(`/item/${itemId}`);
   } catch (err) {
     viewerEl.dataset.state = 'failed';
-    $('item-name').textContent = 'Item unavailable';
+    document.title = 'Item unavailable · Tessera';
+    document.querySelector('.item-layout').hidden = true;
     showError(message, err);
     return;
   }
