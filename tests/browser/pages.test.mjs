@@ -162,28 +162,45 @@ describe('web pages in Chromium', {skip: missing.length ? missing.join('; ') : f
     assert.equal(item.name, 'CMU-1-Small-Region.svs');
   });
 
-  step('a chunked upload resumes from the server\'s offset after a dropped chunk', async () => {
+  step('a chunked upload halves chunks the server refuses and resumes after a drop',
+       async () => {
+    // The first chunk (1 MiB) is refused as too large (413), and the first chunk after that
+    // at offset > 0 loses its connection: the client asks /file/offset each time, goes on in
+    // smaller chunks, and resends what was lost.
+    const KiB = 1024, size = 1300 * KiB;
     const chunks = [];
     let offsetAsked = 0;
+    let dropped = false;
     await page.route('**/api/v1/file/chunk?*', (route) => {
-      chunks.push(Number(new URL(route.request().url()).searchParams.get('offset')));
-      return chunks.length === 2 ? route.abort('connectionreset') : route.continue();
+      const offset = Number(new URL(route.request().url()).searchParams.get('offset'));
+      const bytes = route.request().postDataBuffer()?.length ?? 0;
+      chunks.push([offset / KiB, bytes / KiB]);
+      if (bytes > 1000 * KiB) {
+        return route.fulfill({status: 413, contentType: 'application/json',
+                              body: JSON.stringify({message: 'Request body too large',
+                                                    type: 'rest'})});
+      }
+      if (offset > 0 && !dropped) {
+        dropped = true;
+        return route.abort('connectionreset');
+      }
+      return route.continue();
     });
     await page.route('**/api/v1/file/offset?*', (route) => {
       offsetAsked++;
       return route.continue();
     });
-    const size = 1300 * 1024, chunk = 512 * 1024;
-    const doc = await page.evaluate(async ({folderId, size, chunk}) => {
+    const doc = await page.evaluate(async ({folderId, size}) => {
       const {uploadFile} = await import('/js/upload.js');
       const bytes = new Uint8Array(size);
       for (let i = 0; i < size; i++) bytes[i] = (i * 31 + (i >> 11)) & 255;
       const file = new File([bytes], 'resumed.bin', {type: 'application/octet-stream'});
-      return uploadFile(file, folderId, {chunkBytes: chunk});
-    }, {folderId: state.folderId, size, chunk});
+      return uploadFile(file, folderId, {chunkBytes: 1024 * 1024});
+    }, {folderId: state.folderId, size});
     await page.unrouteAll();
-    assert.deepEqual(chunks, [0, chunk, chunk, 2 * chunk], 'the dropped chunk was sent again');
-    assert.equal(offsetAsked, 1, 'the offset was asked once');
+    assert.deepEqual(chunks, [[0, 1024], [0, 512], [512, 512], [512, 256], [768, 256],
+                              [1024, 256], [1280, 20]], 'chunks as [offset KiB, KiB]');
+    assert.equal(offsetAsked, 2, 'the offset was asked after each failure');
     assert.equal(doc.size, size);
     const item = await (await context.request.get(`${server.url}/api/v1/item/${doc.itemId}`))
         .json();

@@ -5,13 +5,15 @@
 //                                                                           after the last one
 //   GET  /file/offset?uploadId=..                                         → {"offset": n}
 // A chunk that fails on the network (no answer), or that the server refuses for its offset, is
-// resent from the offset the server reports; any other error ends the upload with the server's
-// message.
+// resent from the offset the server reports. A chunk too large for the server (413, or a
+// connection dropped with nothing received) is sent again in halves, down to MIN_CHUNK_BYTES.
+// Any other error ends the upload with the server's message.
 
 import {api, ApiError} from './api.js';
 
 export const CHUNK_BYTES = 8 * 1024 * 1024;
-const RETRIES = 5;
+export const MIN_CHUNK_BYTES = 256 * 1024;
+const RETRIES = 6;
 
 // Girder answers the file (it has an itemId) once every byte is there; an empty file is
 // finished at once.
@@ -59,13 +61,14 @@ export async function uploadFile(file, folderId, {onProgress = () => {}, signal,
       onProgress(offset, size);
       if (isFile(doc)) return doc;
     } catch (err) {
-      // A dropped connection (no answer), or an answer that the offset is not the server's
-      // (the browser itself may resend a chunk whose connection dropped): ask the server where
-      // it is and go on from there. Another refusal at the same offset is final.
       if (err.name === 'AbortError' || !(err instanceof ApiError) || ++failures > RETRIES) {
         throw err;
       }
-      if (err.status === 0) await pause(500 * 2 ** (failures - 1), signal);
+      const tooLarge = err.status === 413;
+      if (err.status !== 0 && !tooLarge && err.status !== 400) throw err;
+      if (err.status === 0) await pause(250 * 2 ** (failures - 1), signal);
+      // Where is the server? (The browser itself may resend a chunk whose connection dropped,
+      // so a 400 for the offset can mean the bytes did arrive.)
       let serverOffset;
       try {
         serverOffset = Number((await api.get('/file/offset', {uploadId}, {signal})).offset);
@@ -73,8 +76,12 @@ export async function uploadFile(file, folderId, {onProgress = () => {}, signal,
         if (again instanceof ApiError && again.status === 0 && err.status === 0) continue;
         throw err;
       }
-      if (!Number.isFinite(serverOffset) || (err.status !== 0 && serverOffset === offset)) {
-        throw err;
+      if (!Number.isFinite(serverOffset)) throw err;
+      if (serverOffset === offset) {
+        if (err.status === 400) throw err;  // refused for another reason
+        // Nothing arrived: a chunk the server will not take whole. Smaller ones may pass.
+        if (tooLarge && chunkBytes <= MIN_CHUNK_BYTES) throw err;
+        chunkBytes = Math.max(MIN_CHUNK_BYTES, Math.floor(chunkBytes / 2));
       }
       offset = serverOffset;
       onProgress(offset, size);
