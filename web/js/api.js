@@ -152,11 +152,11 @@ export async function logout() {
   }
 }
 
-// The logged-in user or null. A stored token the server no longer accepts is forgotten.
+// The logged-in user or null. Asked even without a token this page can read (a server may
+// set its own HttpOnly girderToken cookie). A token the server no longer accepts is forgotten.
 export function currentUser() {
   if (!mePromise) {
     mePromise = (async () => {
-      if (!getToken()) return null;
       try {
         return await api.get('/user/me');
       } catch (err) {
@@ -164,6 +164,7 @@ export function currentUser() {
           clearToken();
           return null;
         }
+        if (!getToken() && err.status !== 0) return null;  // a server without users
         throw err;
       }
     })();
