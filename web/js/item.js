@@ -6,7 +6,7 @@
 
 import {api, apiUrl} from './api.js';
 import {el, renderHeader, renderBreadcrumbs, folderTrail, showError, showMessage, formatBytes,
-        formatDate, errorText} from './ui.js';
+        formatDate, errorText, keepFocus} from './ui.js';
 import {tileSourceFor} from './tilesource.js';
 import {PALETTES, buildStyle, initialRows, frameAxes, frameAt, positionOf,
         channelNames} from './style.js';
@@ -212,7 +212,7 @@ function setFrame(frame) {
   for (const row of state.rows) {
     if ('channel' in row) row.key = {frame: frameAt(state.meta, {...state.position, IndexC: row.channel})};
   }
-  renderFrames();
+  keepFocus(renderFrames);
   reopen();
 }
 
@@ -223,9 +223,17 @@ function renderStyle() {
   const box = $('style');
   const mode = el('select', {id: 'style-mode', onchange: () => {
     state.styleMode = mode.value;
-    if (state.styleMode === 'json' && !state.jsonStyle) state.jsonStyle = buildStyle(state.rows);
-    renderStyle();
-    renderFrames();
+    if (state.styleMode === 'json' && !state.jsonStyle) {
+      try {
+        state.jsonStyle = buildStyle(state.rows);
+      } catch {
+        state.jsonStyle = null;  // the rows do not parse: start from nothing
+      }
+    }
+    keepFocus(() => {
+      renderStyle();
+      renderFrames();
+    });
     applyStyle();
   }},
   el('option', {value: 'default'}, 'As stored'),
@@ -277,7 +285,7 @@ function styleTable() {
 function jsonEditor() {
   const area = el('textarea', {id: 'style-json', rows: 8, spellcheck: 'false',
                                'aria-label': 'Style JSON'},
-                  state.jsonStyle ? JSON.stringify(state.jsonStyle, null, 1) : '');
+                  state.jsonStyle ? JSON.stringify(state.jsonStyle, null, 2) : '');
   const apply = el('button', {type: 'button', onclick: () => {
     const text = area.value.trim();
     try {

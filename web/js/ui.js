@@ -28,6 +28,14 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// Runs `render` (which rebuilds controls) and gives the focus back to the control with the
+// same id, so keyboard users keep their place.
+export function keepFocus(render) {
+  const id = document.activeElement?.id;
+  render();
+  if (id && document.activeElement?.id !== id) document.getElementById(id)?.focus();
+}
+
 export function formatBytes(n) {
   if (!Number.isFinite(n)) return '';
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
