@@ -1,0 +1,75 @@
+// A real `tessera serve` for a test: a fresh data directory, port 0 (the server prints
+// "tessera listening on <url>" once it accepts connections), the repository's web pages.
+import {spawn} from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import readline from 'node:readline';
+import {BINARY, WEB_ROOT} from './env.mjs';
+
+const START_TIMEOUT_MS = 60_000;
+
+export async function startTessera({binary = BINARY, webRoot = WEB_ROOT, extraArgs = []} = {}) {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-browser-'));
+  const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--data', dataDir,
+                '--web-root', webRoot, ...extraArgs];
+  const child = spawn(binary, args, {stdio: ['ignore', 'pipe', 'pipe']});
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += chunk;
+    if (stderr.length > 65536) stderr = stderr.slice(-65536);
+  });
+  const exited = new Promise((resolve) => child.once('exit', (code, signal) =>
+    resolve({code, signal})));
+
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(
+      `tessera did not print its URL within ${START_TIMEOUT_MS / 1000} s\n${stderr}`)),
+    START_TIMEOUT_MS);
+    const lines = readline.createInterface({input: child.stdout});
+    lines.on('line', (line) => {
+      const m = /^tessera listening on (\S+)/.exec(line);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1].replace(/\/$/, ''));
+      }
+    });
+    child.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    exited.then(({code, signal}) => {
+      clearTimeout(timer);
+      reject(new Error(`tessera serve exited (${code ?? signal}) before listening\n${stderr}`));
+    });
+  });
+
+  return {
+    url,
+    dataDir,
+    logs: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      fs.rmSync(dataDir, {recursive: true, force: true});
+    },
+  };
+}
+
+// Girder's registration: the first user created on a fresh server is an administrator
+// (POST /user answers the user document; Girder also makes its Public and Private folders).
+export async function createAdmin(url, {login = 'admin', password = 'tessera-admin-pw'} = {}) {
+  const query = new URLSearchParams({login, password, email: `${login}@example.com`,
+                                     firstName: 'Ada', lastName: 'Admin'});
+  const response = await fetch(`${url}/api/v1/user?${query}`, {method: 'POST'});
+  const body = await response.json().catch(() => null);
+  if (!response.ok) {
+    throw new Error(`POST /api/v1/user answered ${response.status}: ${JSON.stringify(body)}`);
+  }
+  if (!body || body.admin !== true) {
+    throw new Error(`the first user is not an admin: ${JSON.stringify(body)}`);
+  }
+  return {login, password, user: body};
+}
