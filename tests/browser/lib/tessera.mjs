@@ -9,10 +9,17 @@ import {BINARY, WEB_ROOT} from './env.mjs';
 
 const START_TIMEOUT_MS = 60_000;
 
+export const ADMIN_LOGIN = 'admin';
+export const ADMIN_PASSWORD = 'tessera-admin-pw';
+
 export async function startTessera({binary = BINARY, webRoot = WEB_ROOT, extraArgs = []} = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-browser-'));
+  // The first start creates the admin with this password (no user exists yet).
+  fs.writeFileSync(path.join(dataDir, 'test.conf'), `admin-password = ${ADMIN_PASSWORD}\n`,
+                   {mode: 0o600});
   const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--data', dataDir,
-                '--web-root', webRoot, ...extraArgs];
+                '--web-root', webRoot, '--config', path.join(dataDir, 'test.conf'),
+                ...extraArgs];
   const child = spawn(binary, args, {stdio: ['ignore', 'pipe', 'pipe']});
   let stderr = '';
   child.stderr.on('data', (chunk) => {
@@ -58,18 +65,18 @@ export async function startTessera({binary = BINARY, webRoot = WEB_ROOT, extraAr
   };
 }
 
-// Girder's registration: the first user created on a fresh server is an administrator
-// (POST /user answers the user document; Girder also makes its Public and Private folders).
-export async function createAdmin(url, {login = 'admin', password = 'tessera-admin-pw'} = {}) {
-  const query = new URLSearchParams({login, password, email: `${login}@example.com`,
-                                     firstName: 'Ada', lastName: 'Admin'});
-  const response = await fetch(`${url}/api/v1/user?${query}`, {method: 'POST'});
+// The admin Tessera created on its first start: checks the login works and returns it.
+export async function createAdmin(url, {login = ADMIN_LOGIN, password = ADMIN_PASSWORD} = {}) {
+  const basic = Buffer.from(`${login}:${password}`).toString('base64');
+  const response = await fetch(`${url}/api/v1/user/authentication`,
+                               {headers: {Authorization: `Basic ${basic}`}});
   const body = await response.json().catch(() => null);
   if (!response.ok) {
-    throw new Error(`POST /api/v1/user answered ${response.status}: ${JSON.stringify(body)}`);
+    throw new Error(`GET /api/v1/user/authentication answered ${response.status}: ` +
+                    JSON.stringify(body));
   }
-  if (!body || body.admin !== true) {
-    throw new Error(`the first user is not an admin: ${JSON.stringify(body)}`);
+  if (!body || !body.user || body.user.admin !== true) {
+    throw new Error(`the admin login is not an admin: ${JSON.stringify(body)}`);
   }
-  return {login, password, user: body};
+  return {login, password, user: body.user};
 }
