@@ -37,6 +37,7 @@ class Fd {
 Status ErrnoError(const std::string& what, const std::string& path, int err) {
   std::string detail = what + " " + path + ": " + std::strerror(err);
   if (err == ENOSPC || err == EDQUOT) return ResourceExhaustedError("Disk full: " + detail);
+  if (err == EFBIG) return ResourceExhaustedError("File too large: " + detail);
   if (err == ENOENT) return NotFoundError(detail);
   if (err == EACCES || err == EPERM) return PermissionDeniedError(detail);
   return InternalError(detail);
