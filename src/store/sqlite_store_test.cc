@@ -140,6 +140,27 @@ TEST(SqliteStoreTest, MigrationRunsOnce) {
   EXPECT_EQ((*again)->ListCollections(ListQuery(), AccessFilter::All())->size(), 1u);
 }
 
+TEST(SqliteStoreTest, ConcurrentOpenersMigrateOnce) {
+  TempDir dir;
+  const std::string db = dir.path() + "/v1.db";
+  MakeV1Database(db);
+  std::vector<std::unique_ptr<MetadataStore>> stores(4);
+  std::vector<std::thread> threads;
+  for (auto& s : stores) {
+    threads.emplace_back([&db, &s] {
+      auto opened = OpenSqliteStore(db);
+      EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+      if (opened.ok()) s = std::move(*opened);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (auto& s : stores) {
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(*s->CountItems(), 2);
+    EXPECT_EQ(s->ListCollections(ListQuery(), AccessFilter::All())->size(), 1u);
+  }
+}
+
 TEST(SqliteStoreTest, RefusesANewerSchema) {
   TempDir dir;
   const std::string db = dir.path() + "/v9.db";

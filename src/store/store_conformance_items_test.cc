@@ -10,13 +10,6 @@ namespace {
 
 using testing::ElementsAre;
 
-constexpr char kMissingId[] = "0123456789abcdef01234567";
-
-std::vector<std::string> Sorted(std::vector<std::string> v) {
-  std::sort(v.begin(), v.end());
-  return v;
-}
-
 // --- items
 
 TEST_P(StoreConformanceTest, ItemCrud) {

@@ -6,13 +6,15 @@
 //                            testing::Values(StoreConformanceParam{"sqlite", MakeStore}),
 //                            StoreConformanceName);
 //
-// The suite's sources (store_conformance_test.cc, store_conformance_items_test.cc) are compiled
-// into each backend's test binary.
+// The suite's sources (store_conformance_test.cc, store_conformance_folders_test.cc,
+// store_conformance_items_test.cc, store_conformance_paging_test.cc) are compiled into each
+// backend's test binary.
 // Thread-safety: gtest fixtures; one test at a time.
 #pragma once
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
 #include <string>
@@ -20,6 +22,14 @@
 #include "store/metadata_store.h"
 
 namespace tessera {
+
+// A well-formed id that no store assigns in a test.
+inline constexpr char kMissingId[] = "0123456789abcdef01234567";
+
+inline std::vector<std::string> Sorted(std::vector<std::string> v) {
+  std::sort(v.begin(), v.end());
+  return v;
+}
 
 using StoreFactory = std::function<std::unique_ptr<MetadataStore>()>;
 
