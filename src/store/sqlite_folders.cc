@@ -3,7 +3,13 @@
 
 namespace tessera {
 
-using namespace sqlite_store;  // NOLINT: the store's shared helpers
+using sqlite_store::BindListParams;
+using sqlite_store::CheckId;
+using sqlite_store::ListTailSql;
+using sqlite_store::NowMs;
+using sqlite_store::ParseGrants;
+using sqlite_store::SortField;
+using sqlite_store::VisibleSql;
 
 namespace {
 

@@ -72,7 +72,13 @@ StatusOr<std::string> ListTailSql(const std::vector<std::string_view>& text_colu
 
 }  // namespace sqlite_store
 
-using namespace sqlite_store;  // NOLINT: this file's own helpers
+using sqlite_store::BindListParams;
+using sqlite_store::CheckId;
+using sqlite_store::ListTailSql;
+using sqlite_store::NowMs;
+using sqlite_store::ParseGrants;
+using sqlite_store::SortField;
+using sqlite_store::VisibleSql;
 
 namespace {
 
