@@ -10,7 +10,9 @@
 // folders pass grants to what they hold. List queries take an AccessFilter so that limit/offset
 // count only what the caller may see.
 //
-// Ids are Girder-style 24-hex ObjectIds assigned by the store. Timestamps are Unix ms.
+// Ids are Girder-style 24-hex ObjectIds assigned by the store when a new record's id is empty
+// (a caller may pre-assign one from NewObjectId()). Timestamps are Unix ms; a zero created_ms /
+// updated_ms on create means "now", and updates set updated_ms to now.
 // Errors: NotFound for a missing record ("Invalid item id (…)." as Girder says),
 // AlreadyExists for a duplicate unique key, InvalidArgument for a malformed id.
 // Thread-safety: implementations are safe to call from any thread; several processes may use
@@ -37,8 +39,8 @@ struct AccessGrant {
 };
 
 struct AccessList {
-  bool is_public = false;           // anonymous users and everyone get READ
-  std::vector<AccessGrant> users;   // at most one grant per user
+  bool is_public = false;          // anonymous users and everyone get READ
+  std::vector<AccessGrant> users;  // at most one grant per user
 };
 
 // Who is asking, for list queries: everything (admins, the CLI), or what `user_id` (empty:
@@ -52,7 +54,10 @@ struct AccessFilter {
 };
 
 // Paging, search and order for lists. `sort` is a field name ("name", "created", "updated",
-// "size", "lowerName"); unknown fields are InvalidArgument. Ties break on id.
+// "size", "lowerName"); unknown fields are InvalidArgument (each list names the fields it
+// takes: collections and folders have no "size"; users sort by "login", "email", "firstName",
+// "lastName", "created", with "name"/"lowerName" meaning login). Ties break on id, in the same
+// direction.
 struct ListQuery {
   int limit = 50;  // 0: no limit
   int offset = 0;
@@ -137,8 +142,8 @@ struct FileRecord {
   std::string name;
   std::string mime_type;
   int64_t size = 0;
-  std::string sha512;  // hex; empty for imported files (not read at import)
-  std::string path;    // absolute path of the content
+  std::string sha512;     // hex; empty for imported files (not read at import)
+  std::string path;       // absolute path of the content
   bool imported = false;  // registered in place: never deleted from disk by Tessera
   std::string creator_id;
   int64_t created_ms = 0;
@@ -173,7 +178,7 @@ enum class JobStatus : int {
 
 struct JobRecord {
   std::string id;
-  std::string type;   // "large_image_tiff"
+  std::string type;  // "large_image_tiff"
   std::string title;
   std::string user_id;
   std::string item_id;
@@ -181,7 +186,7 @@ struct JobRecord {
   double progress_current = 0;
   double progress_total = 0;
   std::string progress_message;
-  std::string log;         // appended lines
+  std::string log;  // appended lines
   std::string kwargs_json = "{}";
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
@@ -212,13 +217,18 @@ class MetadataStore {
   virtual StatusOr<int64_t> CountUsers() = 0;
   virtual Status UpdateUser(const UserRecord& user) = 0;
   // Also deletes the user's tokens, uploads, grants and home folders (with what they hold);
-  // the non-imported file paths that were deleted are appended to `removed_paths`.
+  // the non-imported file paths that were deleted are appended to `removed_paths`. As in every
+  // cascade below, `removed_paths` also receives the thumbnail paths and the temp_path of
+  // uploads that were deleted with their parent; it may be null.
   virtual Status DeleteUser(const std::string& id, std::vector<std::string>* removed_paths) = 0;
 
   virtual Status CreateToken(const TokenRecord& token) = 0;
-  // NotFound when the token is unknown or expired at `now_ms`.
+  // NotFound when the token is unknown or expired at `now_ms` (expires_ms <= now_ms; every
+  // token has an expiry).
   virtual StatusOr<TokenRecord> GetToken(const std::string& token, int64_t now_ms) = 0;
+  // No error when the token is already gone (logging out twice).
   virtual Status DeleteToken(const std::string& token) = 0;
+  // Returns how many were deleted.
   virtual StatusOr<int64_t> DeleteExpiredTokens(int64_t now_ms) = 0;
 
   // --- collections and folders
@@ -226,6 +236,9 @@ class MetadataStore {
   virtual StatusOr<CollectionRecord> GetCollection(const std::string& id) = 0;
   virtual StatusOr<std::vector<CollectionRecord>> ListCollections(const ListQuery& query,
                                                                   const AccessFilter& filter) = 0;
+  // Name, description and the collection's own access list (folders keep theirs: pass a
+  // change down with SetFolderAccess(recurse) on its top folders). AlreadyExists on a taken
+  // name.
   virtual Status UpdateCollection(const CollectionRecord& c) = 0;
   virtual Status DeleteCollection(const std::string& id,
                                   std::vector<std::string>* removed_paths) = 0;
@@ -239,10 +252,10 @@ class MetadataStore {
                                                           const ListQuery& query,
                                                           const AccessFilter& filter) = 0;
   // Name, description, meta and a move (parent change; base parent recomputed for the subtree).
+  // `f.access` is ignored (SetFolderAccess). InvalidArgument for a move under itself.
   virtual Status UpdateFolder(const FolderRecord& f) = 0;
   // Sets a folder's access; with `recurse`, every folder below gets the same list.
-  virtual Status SetFolderAccess(const std::string& id, const AccessList& access,
-                                 bool recurse) = 0;
+  virtual Status SetFolderAccess(const std::string& id, const AccessList& access, bool recurse) = 0;
   virtual Status DeleteFolder(const std::string& id, std::vector<std::string>* removed_paths) = 0;
 
   // --- items and files
@@ -254,11 +267,13 @@ class MetadataStore {
                                                       const ListQuery& query,
                                                       const AccessFilter& filter) = 0;
   virtual StatusOr<int64_t> CountItems() = 0;
-  // Name, description, folder (a move), meta and the large image fields.
+  // Name, description, folder (a move), meta and the large image fields (InvalidArgument when
+  // large_image_file_id is not one of the item's files). `size` and `path` are ignored.
   virtual Status UpdateItem(const ItemRecord& item) = 0;
   virtual Status DeleteItem(const std::string& id, std::vector<std::string>* removed_paths) = 0;
 
-  // Adds a file to an item (the item's size grows by the file's).
+  // Adds a file to an item (the item's size grows by the file's). NotFound for a missing item;
+  // AlreadyExists for a pre-assigned id that is taken.
   virtual StatusOr<FileRecord> CreateFile(FileRecord file) = 0;
   virtual StatusOr<FileRecord> GetFile(const std::string& id) = 0;
   virtual StatusOr<std::optional<FileRecord>> FindFileByPath(const std::string& path) = 0;
@@ -271,9 +286,12 @@ class MetadataStore {
   virtual StatusOr<UploadRecord> GetUpload(const std::string& id) = 0;
   virtual Status SetUploadReceived(const std::string& id, int64_t received) = 0;
   virtual Status DeleteUpload(const std::string& id) = 0;
+  // Oldest first.
   virtual StatusOr<std::vector<UploadRecord>> ListUploads() = 0;
   // In one transaction: creates the item (when the upload's parent is a folder; named after
   // the upload), creates `file` in it and deletes the upload. Returns the file and its item.
+  // Empty name / mime_type / creator_id of `file` are taken from the upload. On any error
+  // nothing changed (the upload is still there).
   virtual StatusOr<std::pair<FileRecord, ItemRecord>> CompleteUpload(const std::string& upload_id,
                                                                      FileRecord file) = 0;
 
@@ -281,13 +299,17 @@ class MetadataStore {
   virtual StatusOr<JobRecord> CreateJob(JobRecord job) = 0;
   virtual StatusOr<JobRecord> GetJob(const std::string& id) = 0;
   virtual Status UpdateJob(const JobRecord& job) = 0;
-  // A user's jobs (all users' when user_id is empty), newest first.
+  // A user's jobs (all users' when user_id is empty), newest first for the default sort
+  // ("name"); other sorts: "created", "updated", "status", "title", "type". `text` and `name`
+  // match the title.
   virtual StatusOr<std::vector<JobRecord>> ListJobs(const std::string& user_id,
                                                     const ListQuery& query) = 0;
 
   // --- persisted thumbnails
   // Records `t` (replacing the same item/key); keeps at most `max_per_item` for the item,
-  // dropping the oldest, whose paths are appended to `removed_paths`.
+  // dropping the oldest (by created_ms; never `t` itself), whose paths are appended to
+  // `removed_paths`, as is the replaced record's path when it differs. max_per_item <= 0: no
+  // limit. NotFound for a missing item.
   virtual Status PutThumbnail(const ThumbnailRecord& t, int max_per_item,
                               std::vector<std::string>* removed_paths) = 0;
   virtual StatusOr<std::optional<ThumbnailRecord>> FindThumbnail(const std::string& item_id,
@@ -301,5 +323,9 @@ StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path
 
 // True for a well-formed 24-hex id.
 bool IsObjectId(std::string_view id);
+// A fresh ObjectId (seconds, per-process random bytes, counter), for records whose id must be
+// known before they are stored (a file's FinalPath is written before CompleteUpload).
+// Thread-safe.
+std::string NewObjectId();
 
 }  // namespace tessera

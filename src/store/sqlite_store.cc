@@ -1,17 +1,13 @@
-// The SQLite MetadataStore. sqlite3.h is included here only.
-#include <sqlite3.h>
+// SqliteStore: opening, the helpers every record kind shares, users, tokens and collections.
+#include "store/sqlite_store.h"
 
 #include <chrono>
-#include <cstdio>
-#include <mutex>
-#include <random>
 
 #include "core/strings.h"
-#include "core/thread_annotations.h"
-#include "store/metadata_store.h"
+#include "store/sqlite_schema.h"
 
 namespace tessera {
-namespace {
+namespace sqlite_store {
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -19,203 +15,381 @@ int64_t NowMs() {
       .count();
 }
 
-// Girder / MongoDB ObjectId layout: 4-byte seconds, 5 random bytes per store, 3-byte counter.
-class ObjectIdGenerator {
- public:
-  ObjectIdGenerator() {
-    std::random_device rd;
-    for (auto& b : random_) b = static_cast<uint8_t>(rd());
-    counter_ = rd() & 0xFFFFFF;
+Status CheckId(const std::string& id) {
+  if (!IsObjectId(id)) return InvalidArgumentError("Invalid ObjectId: " + id);
+  return Status::Ok();
+}
+
+AccessList ParseGrants(bool is_public, const std::string& grants) {
+  AccessList list;
+  list.is_public = is_public;
+  for (std::string_view entry : Split(grants, ',')) {
+    size_t colon = entry.rfind(':');
+    if (colon == std::string_view::npos) continue;
+    auto level = ParseInt(entry.substr(colon + 1));
+    if (!level) continue;
+    list.users.push_back(
+        AccessGrant{std::string(entry.substr(0, colon)), static_cast<AccessLevel>(*level)});
   }
-  std::string Next() {
-    uint8_t id[12];
-    uint32_t secs = static_cast<uint32_t>(NowMs() / 1000);
-    id[0] = secs >> 24;
-    id[1] = secs >> 16;
-    id[2] = secs >> 8;
-    id[3] = secs;
-    for (int i = 0; i < 5; ++i) id[4 + i] = random_[i];
-    uint32_t c = counter_++ & 0xFFFFFF;
-    id[9] = c >> 16;
-    id[10] = c >> 8;
-    id[11] = c;
-    return HexEncode(id, sizeof(id));
+  return list;
+}
+
+std::string VisibleSql(std::string_view alias, std::string_view resource_type) {
+  const std::string a(alias);
+  return "(?3 = 1 OR (" + a + ".is_public = 1 AND ?5 <= 0) OR EXISTS (SELECT 1 FROM access g " +
+         "WHERE g.resource_type = '" + std::string(resource_type) + "' AND g.resource_id = " + a +
+         ".id AND g.user_id = ?4 AND g.level >= ?5))";
+}
+
+void BindListParams(Statement* st, const AccessFilter& filter, const ListQuery& query) {
+  st->Bind(3, filter.all);
+  st->Bind(4, filter.user_id);
+  st->Bind(5, static_cast<int>(filter.level));
+  st->Bind(6, query.text);
+  st->Bind(7, query.name);
+  st->Bind(8, query.limit > 0 ? static_cast<int64_t>(query.limit) : int64_t{-1});
+  st->Bind(9, static_cast<int64_t>(std::max(0, query.offset)));
+}
+
+StatusOr<std::string> ListTailSql(const std::vector<std::string_view>& text_columns,
+                                  std::string_view name_column, std::string_view id_column,
+                                  const ListQuery& query, const std::vector<SortField>& fields) {
+  std::string_view order;
+  for (const SortField& f : fields) {
+    if (f.field == query.sort) order = f.column;
   }
-
- private:
-  uint8_t random_[5];
-  uint32_t counter_;
-};
-
-class SqliteStore final : public MetadataStore {
- public:
-  explicit SqliteStore(sqlite3* db) : db_(db) {}
-  ~SqliteStore() override { sqlite3_close(db_); }
-
-  Status Migrate() {
-    std::lock_guard<std::mutex> lock(mu_);
-    TS_RETURN_IF_ERROR(Exec("PRAGMA journal_mode=WAL"));
-    TS_RETURN_IF_ERROR(Exec("PRAGMA synchronous=NORMAL"));
-    TS_RETURN_IF_ERROR(Exec("PRAGMA foreign_keys=ON"));
-    TS_ASSIGN_OR_RETURN(int64_t version, QueryInt("PRAGMA user_version"));
-    if (version < 1) {
-      TS_RETURN_IF_ERROR(
-          Exec("BEGIN IMMEDIATE;"
-               "CREATE TABLE IF NOT EXISTS items ("
-               "  id TEXT PRIMARY KEY,"
-               "  name TEXT NOT NULL,"
-               "  path TEXT NOT NULL UNIQUE,"
-               "  size INTEGER NOT NULL DEFAULT 0,"
-               "  created_ms INTEGER NOT NULL,"
-               "  updated_ms INTEGER NOT NULL,"
-               "  source_name TEXT NOT NULL DEFAULT '');"
-               "CREATE INDEX IF NOT EXISTS items_name ON items(name);"
-               "PRAGMA user_version=1;"
-               "COMMIT;"));
-    }
-    return Status::Ok();
+  if (order.empty()) return InvalidArgumentError("Invalid sort field: " + query.sort);
+  std::string sql = " AND (?6 = ''";
+  for (std::string_view c : text_columns) {
+    sql += " OR instr(lower(" + std::string(c) + "), lower(?6)) > 0";
   }
+  sql += ") AND (?7 = '' OR " + std::string(name_column) + " = ?7) ORDER BY ";
+  const char* dir = query.descending ? " DESC" : " ASC";
+  sql += std::string(order) + dir + ", " + std::string(id_column) + dir;
+  sql += " LIMIT ?8 OFFSET ?9";
+  return sql;
+}
 
-  StatusOr<ItemRecord> GetItem(const std::string& id) override {
-    if (!IsObjectId(id)) return InvalidArgumentError("Invalid ObjectId: " + id);
-    std::lock_guard<std::mutex> lock(mu_);
-    TS_ASSIGN_OR_RETURN(auto items, SelectItems("WHERE id = ?1", {id}));
-    if (items.empty()) return NotFoundError("Invalid item id (" + id + ").");
-    return items.front();
-  }
+}  // namespace sqlite_store
 
-  StatusOr<std::optional<ItemRecord>> FindItemByPath(const std::string& path) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    TS_ASSIGN_OR_RETURN(auto items, SelectItems("WHERE path = ?1", {path}));
-    if (items.empty()) return std::optional<ItemRecord>();
-    return std::optional<ItemRecord>(items.front());
-  }
+using sqlite_store::BindListParams;
+using sqlite_store::CheckId;
+using sqlite_store::ListTailSql;
+using sqlite_store::NowMs;
+using sqlite_store::ParseGrants;
+using sqlite_store::SortField;
+using sqlite_store::VisibleSql;
 
-  StatusOr<ItemRecord> CreateItem(ItemRecord item) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (item.id.empty()) item.id = ids_.Next();
-    if (item.created_ms == 0) item.created_ms = NowMs();
-    if (item.updated_ms == 0) item.updated_ms = item.created_ms;
-    sqlite3_stmt* st = nullptr;
-    const char* sql =
-        "INSERT INTO items (id, name, path, size, created_ms, updated_ms, source_name) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
-    if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) return Error("prepare");
-    sqlite3_bind_text(st, 1, item.id.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 2, item.name.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_text(st, 3, item.path.c_str(), -1, SQLITE_TRANSIENT);
-    sqlite3_bind_int64(st, 4, item.size);
-    sqlite3_bind_int64(st, 5, item.created_ms);
-    sqlite3_bind_int64(st, 6, item.updated_ms);
-    sqlite3_bind_text(st, 7, item.source_name.c_str(), -1, SQLITE_TRANSIENT);
-    int rc = sqlite3_step(st);
-    sqlite3_finalize(st);
-    if (rc == SQLITE_CONSTRAINT) {
-      return AlreadyExistsError("an item for " + item.path + " already exists");
-    }
-    if (rc != SQLITE_DONE) return Error("insert item");
-    return item;
-  }
+namespace {
 
-  StatusOr<std::vector<ItemRecord>> ListItems(int limit, int offset,
-                                              const std::string& text) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::string where =
-        text.empty() ? "WHERE 1 = 1 OR ?1 = ''" : "WHERE instr(lower(name), lower(?1)) > 0";
-    where += " ORDER BY name, id LIMIT " + std::to_string(std::max(0, limit)) + " OFFSET " +
-             std::to_string(std::max(0, offset));
-    return SelectItems(where, {text});
-  }
+void AppendPaths(const std::vector<std::string>& paths, std::vector<std::string>* out) {
+  if (out != nullptr) out->insert(out->end(), paths.begin(), paths.end());
+}
 
-  StatusOr<int64_t> CountItems() override {
-    std::lock_guard<std::mutex> lock(mu_);
-    return QueryInt("SELECT count(*) FROM items");
-  }
+std::string ReadString(const Statement& st) { return st.Text(0); }
 
- private:
-  Status Error(const std::string& what) REQUIRES(mu_) {
-    return InternalError("sqlite " + what + ": " + sqlite3_errmsg(db_));
-  }
+constexpr char kUserColumns[] =
+    "SELECT id, login, email, first_name, last_name, password_hash, admin, created_ms FROM users ";
 
-  Status Exec(const std::string& sql) REQUIRES(mu_) {
-    char* err = nullptr;
-    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
-      std::string msg = err ? err : "unknown error";
-      sqlite3_free(err);
-      return InternalError("sqlite: " + msg);
-    }
-    return Status::Ok();
-  }
+UserRecord ReadUser(const Statement& st) {
+  UserRecord u;
+  u.id = st.Text(0);
+  u.login = st.Text(1);
+  u.email = st.Text(2);
+  u.first_name = st.Text(3);
+  u.last_name = st.Text(4);
+  u.password_hash = st.Text(5);
+  u.admin = st.Bool(6);
+  u.created_ms = st.Int(7);
+  return u;
+}
 
-  StatusOr<int64_t> QueryInt(const std::string& sql) REQUIRES(mu_) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      return Error("prepare");
-    }
-    int64_t v = 0;
-    if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return v;
-  }
+constexpr char kTokenColumns[] = "SELECT token, user_id, created_ms, expires_ms FROM tokens ";
 
-  StatusOr<std::vector<ItemRecord>> SelectItems(const std::string& tail,
-                                                const std::vector<std::string>& args)
-      REQUIRES(mu_) {
-    std::string sql =
-        "SELECT id, name, path, size, created_ms, updated_ms, source_name FROM items " + tail;
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) {
-      return Error("prepare");
-    }
-    for (size_t i = 0; i < args.size(); ++i) {
-      sqlite3_bind_text(st, static_cast<int>(i + 1), args[i].c_str(), -1, SQLITE_TRANSIENT);
-    }
-    std::vector<ItemRecord> out;
-    int rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-      ItemRecord r;
-      r.id = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
-      r.name = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
-      r.path = reinterpret_cast<const char*>(sqlite3_column_text(st, 2));
-      r.size = sqlite3_column_int64(st, 3);
-      r.created_ms = sqlite3_column_int64(st, 4);
-      r.updated_ms = sqlite3_column_int64(st, 5);
-      r.source_name = reinterpret_cast<const char*>(sqlite3_column_text(st, 6));
-      out.push_back(std::move(r));
-    }
-    sqlite3_finalize(st);
-    if (rc != SQLITE_DONE) return Error("select");
-    return out;
-  }
+TokenRecord ReadToken(const Statement& st) {
+  return TokenRecord{st.Text(0), st.Text(1), st.Int(2), st.Int(3)};
+}
 
-  std::mutex mu_;
-  sqlite3* db_ PT_GUARDED_BY(mu_);
-  ObjectIdGenerator ids_ GUARDED_BY(mu_);
-};
+constexpr char kCollectionColumns[] =
+    "SELECT c.id, c.name, c.description, c.creator_id, c.is_public, c.created_ms, c.updated_ms, "
+    "(SELECT group_concat(a.user_id || ':' || a.level) FROM access a "
+    "WHERE a.resource_type = 'collection' AND a.resource_id = c.id) FROM collections c ";
+
+CollectionRecord ReadCollection(const Statement& st) {
+  CollectionRecord c;
+  c.id = st.Text(0);
+  c.name = st.Text(1);
+  c.description = st.Text(2);
+  c.creator_id = st.Text(3);
+  c.access = ParseGrants(st.Bool(4), st.Text(7));
+  c.created_ms = st.Int(5);
+  c.updated_ms = st.Int(6);
+  return c;
+}
+
+const std::vector<SortField> kUserSort = {{"name", "login"},           {"lowerName", "login"},
+                                          {"login", "login"},          {"email", "email"},
+                                          {"firstName", "first_name"}, {"lastName", "last_name"},
+                                          {"created", "created_ms"}};
+const std::vector<SortField> kCollectionSort = {{"name", "c.name"},
+                                                {"lowerName", "lower(c.name)"},
+                                                {"created", "c.created_ms"},
+                                                {"updated", "c.updated_ms"}};
 
 }  // namespace
 
-bool IsObjectId(std::string_view id) {
-  if (id.size() != 24) return false;
-  for (char c : id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
+StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path) {
+  TS_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDb> db, SqliteDb::Open(path));
+  TS_RETURN_IF_ERROR(MigrateSqliteSchema(db.get()));
+  return std::unique_ptr<MetadataStore>(std::make_unique<SqliteStore>(std::move(db)));
 }
 
-StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path) {
-  sqlite3* db = nullptr;
-  int rc = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = db ? sqlite3_errmsg(db) : "out of memory";
-    sqlite3_close(db);
-    return UnavailableError("cannot open database " + path + ": " + msg);
+// --- users
+
+StatusOr<UserRecord> SqliteStore::CreateUser(UserRecord user) {
+  user.login = ToLower(user.login);
+  user.email = ToLower(user.email);
+  if (user.login.empty()) return InvalidArgumentError("A login is required.");
+  if (user.id.empty()) user.id = NewObjectId();
+  TS_RETURN_IF_ERROR(CheckId(user.id));
+  if (user.created_ms == 0) user.created_ms = NowMs();
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_.get()));
+  TS_ASSIGN_OR_RETURN(int64_t logins,
+                      QueryInt("SELECT count(*) FROM users WHERE login = ?1", user.login));
+  if (logins > 0) return AlreadyExistsError("That login is already registered.");
+  TS_ASSIGN_OR_RETURN(
+      int64_t emails,
+      QueryInt("SELECT count(*) FROM users WHERE email = ?1 AND email <> ''", user.email));
+  if (emails > 0) return AlreadyExistsError("That email is already registered.");
+  TS_RETURN_IF_ERROR(
+      Run("INSERT INTO users (id, login, email, first_name, last_name, "
+          "password_hash, admin, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+          user.id, user.login, user.email, user.first_name, user.last_name, user.password_hash,
+          user.admin, user.created_ms)
+          .status());
+  TS_RETURN_IF_ERROR(txn.Commit());
+  return user;
+}
+
+StatusOr<UserRecord> SqliteStore::GetUser(const std::string& id) {
+  TS_RETURN_IF_ERROR(CheckId(id));
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(auto users, Query(std::string(kUserColumns) + "WHERE id = ?1", ReadUser, id));
+  if (users.empty()) return NotFoundError("Invalid user id (" + id + ").");
+  return users.front();
+}
+
+StatusOr<UserRecord> SqliteStore::FindUser(const std::string& login_or_email) {
+  const std::string key = ToLower(login_or_email);
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(auto users,
+                      Query(std::string(kUserColumns) +
+                                "WHERE login = ?1 OR (email = ?1 AND ?1 <> '') ORDER BY login = ?1 "
+                                "DESC LIMIT 1",
+                            ReadUser, key));
+  if (users.empty()) return NotFoundError("Login failed.");
+  return users.front();
+}
+
+StatusOr<std::vector<UserRecord>> SqliteStore::ListUsers(const ListQuery& query) {
+  TS_ASSIGN_OR_RETURN(std::string tail, ListTailSql({"login", "email", "first_name", "last_name"},
+                                                    "login", "id", query, kUserSort));
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Statement st, db_->Prepare(std::string(kUserColumns) + "WHERE 1" + tail));
+  BindListParams(&st, AccessFilter::All(), query);
+  std::vector<UserRecord> out;
+  while (true) {
+    TS_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return out;
+    out.push_back(ReadUser(st));
   }
-  sqlite3_busy_timeout(db, 10000);
-  auto store = std::make_unique<SqliteStore>(db);
-  TS_RETURN_IF_ERROR(store->Migrate());
-  return std::unique_ptr<MetadataStore>(std::move(store));
+}
+
+StatusOr<int64_t> SqliteStore::CountUsers() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return QueryInt("SELECT count(*) FROM users");
+}
+
+Status SqliteStore::UpdateUser(const UserRecord& user) {
+  TS_RETURN_IF_ERROR(CheckId(user.id));
+  const std::string login = ToLower(user.login);
+  const std::string email = ToLower(user.email);
+  if (login.empty()) return InvalidArgumentError("A login is required.");
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_.get()));
+  TS_ASSIGN_OR_RETURN(int64_t exists,
+                      QueryInt("SELECT count(*) FROM users WHERE id = ?1", user.id));
+  if (exists == 0) return NotFoundError("Invalid user id (" + user.id + ").");
+  TS_ASSIGN_OR_RETURN(
+      int64_t logins,
+      QueryInt("SELECT count(*) FROM users WHERE login = ?1 AND id <> ?2", login, user.id));
+  if (logins > 0) return AlreadyExistsError("That login is already registered.");
+  TS_ASSIGN_OR_RETURN(int64_t emails, QueryInt("SELECT count(*) FROM users WHERE email = ?1 AND "
+                                               "email <> '' AND id <> ?2",
+                                               email, user.id));
+  if (emails > 0) return AlreadyExistsError("That email is already registered.");
+  TS_RETURN_IF_ERROR(Run("UPDATE users SET login = ?2, email = ?3, first_name = ?4, last_name = "
+                         "?5, password_hash = ?6, admin = ?7 WHERE id = ?1",
+                         user.id, login, email, user.first_name, user.last_name, user.password_hash,
+                         user.admin)
+                         .status());
+  return txn.Commit();
+}
+
+Status SqliteStore::DeleteUser(const std::string& id, std::vector<std::string>* removed_paths) {
+  TS_RETURN_IF_ERROR(CheckId(id));
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_.get()));
+  TS_ASSIGN_OR_RETURN(int64_t exists, QueryInt("SELECT count(*) FROM users WHERE id = ?1", id));
+  if (exists == 0) return NotFoundError("Invalid user id (" + id + ").");
+  std::vector<std::string> paths;
+  TS_RETURN_IF_ERROR(DeleteFoldersLocked(
+      "SELECT id FROM folders WHERE base_parent_type = 'user' AND base_parent_id = ?1", id,
+      &paths));
+  TS_ASSIGN_OR_RETURN(auto temps,
+                      Query("SELECT temp_path FROM uploads WHERE user_id = ?1 AND temp_path <> ''",
+                            ReadString, id));
+  paths.insert(paths.end(), temps.begin(), temps.end());
+  TS_RETURN_IF_ERROR(Run("DELETE FROM uploads WHERE user_id = ?1", id).status());
+  TS_RETURN_IF_ERROR(Run("DELETE FROM tokens WHERE user_id = ?1", id).status());
+  TS_RETURN_IF_ERROR(Run("DELETE FROM access WHERE user_id = ?1", id).status());
+  TS_RETURN_IF_ERROR(Run("DELETE FROM users WHERE id = ?1", id).status());
+  TS_RETURN_IF_ERROR(txn.Commit());
+  AppendPaths(paths, removed_paths);
+  return Status::Ok();
+}
+
+// --- tokens
+
+Status SqliteStore::CreateToken(const TokenRecord& token) {
+  if (token.token.empty()) return InvalidArgumentError("A token must not be empty.");
+  TS_RETURN_IF_ERROR(CheckId(token.user_id));
+  const int64_t created = token.created_ms != 0 ? token.created_ms : NowMs();
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_.get()));
+  TS_ASSIGN_OR_RETURN(int64_t exists,
+                      QueryInt("SELECT count(*) FROM users WHERE id = ?1", token.user_id));
+  if (exists == 0) return NotFoundError("Invalid user id (" + token.user_id + ").");
+  Status s = Run("INSERT INTO tokens (token, user_id, created_ms, expires_ms) VALUES (?1, ?2, ?3, "
+                 "?4)",
+                 token.token, token.user_id, created, token.expires_ms)
+                 .status();
+  if (s.code() == StatusCode::kAlreadyExists) return AlreadyExistsError("The token exists.");
+  TS_RETURN_IF_ERROR(s);
+  return txn.Commit();
+}
+
+StatusOr<TokenRecord> SqliteStore::GetToken(const std::string& token, int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(auto tokens,
+                      Query(std::string(kTokenColumns) + "WHERE token = ?1 AND expires_ms > ?2",
+                            ReadToken, token, now_ms));
+  if (tokens.empty()) return NotFoundError("Invalid token.");
+  return tokens.front();
+}
+
+Status SqliteStore::DeleteToken(const std::string& token) {
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_.get()));
+  TS_RETURN_IF_ERROR(Run("DELETE FROM tokens WHERE token = ?1", token).status());
+  return txn.Commit();
+}
+
+StatusOr<int64_t> SqliteStore::DeleteExpiredTokens(int64_t now_ms) {
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_.get()));
+  TS_ASSIGN_OR_RETURN(int64_t n, Run("DELETE FROM tokens WHERE expires_ms <= ?1", now_ms));
+  TS_RETURN_IF_ERROR(txn.Commit());
+  return n;
+}
+
+// --- collections
+
+StatusOr<CollectionRecord> SqliteStore::CreateCollection(CollectionRecord c) {
+  if (c.name.empty()) return InvalidArgumentError("Collection name must not be empty.");
+  if (c.id.empty()) c.id = NewObjectId();
+  TS_RETURN_IF_ERROR(CheckId(c.id));
+  if (c.created_ms == 0) c.created_ms = NowMs();
+  if (c.updated_ms == 0) c.updated_ms = c.created_ms;
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_.get()));
+  Status s =
+      Run("INSERT INTO collections (id, name, description, creator_id, is_public, "
+          "created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+          c.id, c.name, c.description, c.creator_id, c.access.is_public, c.created_ms, c.updated_ms)
+          .status();
+  if (s.code() == StatusCode::kAlreadyExists) {
+    return AlreadyExistsError("A collection with that name already exists.");
+  }
+  TS_RETURN_IF_ERROR(s);
+  TS_RETURN_IF_ERROR(WriteAccess("collection", "SELECT ?1 AS id", c.id, c.access));
+  TS_RETURN_IF_ERROR(txn.Commit());
+  return c;
+}
+
+StatusOr<CollectionRecord> SqliteStore::GetCollection(const std::string& id) {
+  TS_RETURN_IF_ERROR(CheckId(id));
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(
+      auto rows, Query(std::string(kCollectionColumns) + "WHERE c.id = ?1", ReadCollection, id));
+  if (rows.empty()) return NotFoundError("Invalid collection id (" + id + ").");
+  return rows.front();
+}
+
+StatusOr<std::vector<CollectionRecord>> SqliteStore::ListCollections(const ListQuery& query,
+                                                                     const AccessFilter& filter) {
+  TS_ASSIGN_OR_RETURN(std::string tail,
+                      ListTailSql({"c.name"}, "c.name", "c.id", query, kCollectionSort));
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Statement st, db_->Prepare(std::string(kCollectionColumns) + "WHERE " +
+                                                 VisibleSql("c", "collection") + tail));
+  BindListParams(&st, filter, query);
+  std::vector<CollectionRecord> out;
+  while (true) {
+    TS_ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return out;
+    out.push_back(ReadCollection(st));
+  }
+}
+
+Status SqliteStore::UpdateCollection(const CollectionRecord& c) {
+  TS_RETURN_IF_ERROR(CheckId(c.id));
+  if (c.name.empty()) return InvalidArgumentError("Collection name must not be empty.");
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_.get()));
+  auto changed =
+      Run("UPDATE collections SET name = ?2, description = ?3, is_public = ?4, "
+          "updated_ms = ?5 WHERE id = ?1",
+          c.id, c.name, c.description, c.access.is_public, NowMs());
+  if (changed.status().code() == StatusCode::kAlreadyExists) {
+    return AlreadyExistsError("A collection with that name already exists.");
+  }
+  TS_RETURN_IF_ERROR(changed.status());
+  if (*changed == 0) return NotFoundError("Invalid collection id (" + c.id + ").");
+  TS_RETURN_IF_ERROR(WriteAccess("collection", "SELECT ?1 AS id", c.id, c.access));
+  return txn.Commit();
+}
+
+Status SqliteStore::DeleteCollection(const std::string& id,
+                                     std::vector<std::string>* removed_paths) {
+  TS_RETURN_IF_ERROR(CheckId(id));
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_.get()));
+  TS_ASSIGN_OR_RETURN(int64_t exists,
+                      QueryInt("SELECT count(*) FROM collections WHERE id = ?1", id));
+  if (exists == 0) return NotFoundError("Invalid collection id (" + id + ").");
+  std::vector<std::string> paths;
+  TS_RETURN_IF_ERROR(DeleteFoldersLocked(
+      "SELECT id FROM folders WHERE base_parent_type = 'collection' AND base_parent_id = ?1", id,
+      &paths));
+  TS_RETURN_IF_ERROR(
+      Run("DELETE FROM access WHERE resource_type = 'collection' AND resource_id = ?1", id)
+          .status());
+  TS_RETURN_IF_ERROR(Run("DELETE FROM collections WHERE id = ?1", id).status());
+  TS_RETURN_IF_ERROR(txn.Commit());
+  AppendPaths(paths, removed_paths);
+  return Status::Ok();
 }
 
 }  // namespace tessera

@@ -1,81 +1,292 @@
+// The SQLite store: the conformance suite, plus what only a file database has: the v1 → v2
+// migration, reopening, and several connections writing one file at once.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
+#include <atomic>
 #include <set>
 #include <thread>
 
 #include "store/metadata_store.h"
+#include "store/store_conformance_test.h"
 #include "testing/temp_dir.h"
 
 namespace tessera {
 namespace {
 
-TEST(SqliteStoreTest, CreateGetFindList) {
-  TempDir dir;
-  auto store = OpenSqliteStore(dir.path() + "/t.db");
-  ASSERT_TRUE(store.ok()) << store.status().ToString();
-  ItemRecord r;
-  r.name = "slide.svs";
-  r.path = "/data/slide.svs";
-  r.size = 123;
-  r.source_name = "tiff";
-  auto created = (*store)->CreateItem(r);
-  ASSERT_TRUE(created.ok());
-  EXPECT_TRUE(IsObjectId(created->id));
-  auto got = (*store)->GetItem(created->id);
-  ASSERT_TRUE(got.ok());
-  EXPECT_EQ(got->path, "/data/slide.svs");
-  EXPECT_EQ(got->source_name, "tiff");
-  EXPECT_EQ((*store)->CreateItem(r).status().code(), StatusCode::kAlreadyExists);
-  EXPECT_TRUE((*(*store)->FindItemByPath("/data/slide.svs")).has_value());
-  EXPECT_FALSE((*(*store)->FindItemByPath("/nope")).has_value());
-  EXPECT_EQ((*store)->GetItem("0123456789abcdef01234567").status().code(), StatusCode::kNotFound);
-  EXPECT_EQ((*store)->GetItem("bogus").status().code(), StatusCode::kInvalidArgument);
-
-  ItemRecord r2 = r;
-  r2.name = "Another.tif";
-  r2.path = "/data/another.tif";
-  ASSERT_TRUE((*store)->CreateItem(r2).ok());
-  auto all = (*store)->ListItems(10, 0, "");
-  ASSERT_EQ(all->size(), 2u);
-  EXPECT_EQ((*all)[0].name, "Another.tif");
-  EXPECT_EQ((*store)->ListItems(10, 0, "SLIDE")->size(), 1u);
-  EXPECT_EQ((*store)->ListItems(1, 1, "")->front().name, "slide.svs");
-  EXPECT_EQ(*(*store)->CountItems(), 2);
+std::unique_ptr<MetadataStore> MakeSqliteStore() {
+  static TempDir* dir = new TempDir();  // outlives every test; removed by the OS's tmp policy
+  static std::atomic<int> n{0};
+  auto store = OpenSqliteStore(dir->path() + "/conformance-" + std::to_string(n++) + ".db");
+  EXPECT_TRUE(store.ok()) << store.status().ToString();
+  return store.ok() ? std::move(*store) : nullptr;
 }
 
-TEST(SqliteStoreTest, SurvivesReopenAndConcurrentWriters) {
+INSTANTIATE_TEST_SUITE_P(Sqlite, StoreConformanceTest,
+                         testing::Values(StoreConformanceParam{"sqlite", MakeSqliteStore}),
+                         StoreConformanceName);
+
+// Raw SQL against a database file, for building old schemas and peeking at pragmas.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& path) {
+    EXPECT_EQ(sqlite3_open(path.c_str(), &db_), SQLITE_OK);
+  }
+  ~RawDb() { sqlite3_close(db_); }
+  void Exec(const std::string& sql) {
+    char* err = nullptr;
+    EXPECT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err), SQLITE_OK)
+        << (err ? err : "") << " in " << sql;
+    sqlite3_free(err);
+  }
+  int64_t Int(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+    int64_t v = -1;
+    if (sqlite3_step(st) == SQLITE_ROW) v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return v;
+  }
+  std::string Text(const std::string& sql) {
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
+    std::string v;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+      v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    }
+    sqlite3_finalize(st);
+    return v;
+  }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+constexpr char kV1Id1[] = "5f0000000000000000000001";
+constexpr char kV1Id2[] = "5f0000000000000000000002";
+
+void MakeV1Database(const std::string& path) {
+  RawDb raw(path);
+  raw.Exec(
+      "CREATE TABLE items (id TEXT PRIMARY KEY, name TEXT NOT NULL, path TEXT NOT NULL UNIQUE,"
+      " size INTEGER NOT NULL DEFAULT 0, created_ms INTEGER NOT NULL, updated_ms INTEGER NOT"
+      " NULL, source_name TEXT NOT NULL DEFAULT '');"
+      "CREATE INDEX items_name ON items(name);"
+      "PRAGMA user_version=1;");
+  raw.Exec(std::string("INSERT INTO items VALUES ('") + kV1Id1 +
+           "', 'CMU-1.svs', '/data/CMU-1.svs', 1000, 10, 11, 'openslide')");
+  raw.Exec(std::string("INSERT INTO items VALUES ('") + kV1Id2 +
+           "', 'big.tif', '/data/sub/big.tif', 2000, 20, 21, 'tiff')");
+}
+
+TEST(SqliteStoreTest, MigratesV1Items) {
+  TempDir dir;
+  const std::string db = dir.path() + "/v1.db";
+  MakeV1Database(db);
+  auto store = OpenSqliteStore(db);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  MetadataStore& s = **store;
+
+  auto collections = s.ListCollections(ListQuery(), AccessFilter{});  // anonymous sees it
+  ASSERT_TRUE(collections.ok());
+  ASSERT_EQ(collections->size(), 1u);
+  EXPECT_EQ(collections->front().name, "Imported");
+  EXPECT_TRUE(collections->front().access.is_public);
+  auto folders =
+      s.ListFolders(ParentType::kCollection, collections->front().id, ListQuery(), AccessFilter{});
+  ASSERT_EQ(folders->size(), 1u);
+  EXPECT_EQ(folders->front().name, "Imported");
+  EXPECT_TRUE(folders->front().access.is_public);
+  EXPECT_EQ(folders->front().base_parent_id, collections->front().id);
+
+  auto items = s.ListItems(folders->front().id, ListQuery(), AccessFilter{});
+  ASSERT_EQ(items->size(), 2u);
+  const ItemRecord& cmu = (*items)[0];
+  EXPECT_EQ(cmu.id, kV1Id1);
+  EXPECT_EQ(cmu.name, "CMU-1.svs");
+  EXPECT_EQ(cmu.size, 1000);
+  EXPECT_EQ(cmu.created_ms, 10);
+  EXPECT_EQ(cmu.updated_ms, 11);
+  EXPECT_EQ(cmu.source_name, "openslide");
+  EXPECT_EQ(cmu.path, "/data/CMU-1.svs");
+  auto files = s.ListFiles(cmu.id);
+  ASSERT_EQ(files->size(), 1u);
+  EXPECT_EQ(files->front().id, cmu.large_image_file_id);
+  EXPECT_TRUE(files->front().imported);
+  EXPECT_EQ(files->front().size, 1000);
+  EXPECT_EQ(files->front().name, "CMU-1.svs");
+  EXPECT_EQ(s.FindFileByPath("/data/sub/big.tif")->value().item_id, kV1Id2);
+  EXPECT_EQ((*items)[1].source_name, "tiff");
+
+  // Deleting migrated items never deletes the slides they point at.
+  std::vector<std::string> removed;
+  ASSERT_TRUE(s.DeleteItem(kV1Id1, &removed).ok());
+  EXPECT_TRUE(removed.empty());
+
+  RawDb raw(db);
+  EXPECT_EQ(raw.Int("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM sqlite_master WHERE name = 'items_v1'"), 0);
+}
+
+TEST(SqliteStoreTest, MigrationRunsOnce) {
+  TempDir dir;
+  const std::string db = dir.path() + "/v1.db";
+  MakeV1Database(db);
+  { ASSERT_TRUE(OpenSqliteStore(db).ok()); }
+  auto again = OpenSqliteStore(db);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*(*again)->CountItems(), 2);
+  EXPECT_EQ((*again)->ListCollections(ListQuery(), AccessFilter::All())->size(), 1u);
+}
+
+TEST(SqliteStoreTest, ConcurrentOpenersMigrateOnce) {
+  TempDir dir;
+  const std::string db = dir.path() + "/v1.db";
+  MakeV1Database(db);
+  std::vector<std::unique_ptr<MetadataStore>> stores(4);
+  std::vector<std::thread> threads;
+  for (auto& s : stores) {
+    threads.emplace_back([&db, &s] {
+      auto opened = OpenSqliteStore(db);
+      EXPECT_TRUE(opened.ok()) << opened.status().ToString();
+      if (opened.ok()) s = std::move(*opened);
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (auto& s : stores) {
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(*s->CountItems(), 2);
+    EXPECT_EQ(s->ListCollections(ListQuery(), AccessFilter::All())->size(), 1u);
+  }
+}
+
+TEST(SqliteStoreTest, RefusesANewerSchema) {
+  TempDir dir;
+  const std::string db = dir.path() + "/v9.db";
+  { RawDb(db).Exec("PRAGMA user_version=9"); }
+  auto store = OpenSqliteStore(db);
+  EXPECT_EQ(store.status().code(), StatusCode::kFailedPrecondition);
+}
+
+TEST(SqliteStoreTest, EmptyDatabaseGetsTheCurrentSchema) {
+  TempDir dir;
+  const std::string db = dir.path() + "/new.db";
+  ASSERT_TRUE(OpenSqliteStore(db).ok());
+  RawDb raw(db);
+  EXPECT_EQ(raw.Int("PRAGMA user_version"), 2);
+  for (const char* table : {"users", "tokens", "collections", "folders", "access", "items", "files",
+                            "uploads", "jobs", "thumbnails"}) {
+    EXPECT_EQ(raw.Int(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "
+                                  "name = '") +
+                      table + "'"),
+              1)
+        << table;
+  }
+  EXPECT_EQ(raw.Text("PRAGMA journal_mode"), "wal");
+}
+
+TEST(SqliteStoreTest, SurvivesReopen) {
   TempDir dir;
   const std::string db = dir.path() + "/t.db";
+  std::string item_id, user_id;
   {
-    auto a = OpenSqliteStore(db);
-    auto b = OpenSqliteStore(db);  // a second process would do the same
-    ASSERT_TRUE(a.ok() && b.ok());
-    std::thread ta([&] {
-      for (int i = 0; i < 50; ++i) {
-        ItemRecord r;
-        r.name = "a" + std::to_string(i);
-        r.path = "/a/" + std::to_string(i);
-        ASSERT_TRUE((*a)->CreateItem(r).ok());
-      }
-    });
-    std::thread tb([&] {
-      for (int i = 0; i < 50; ++i) {
-        ItemRecord r;
-        r.name = "b" + std::to_string(i);
-        r.path = "/b/" + std::to_string(i);
-        ASSERT_TRUE((*b)->CreateItem(r).ok());
-      }
-    });
-    ta.join();
-    tb.join();
+    auto store = OpenSqliteStore(db);
+    ASSERT_TRUE(store.ok());
+    UserRecord u;
+    u.login = "alice";
+    u.email = "a@example.org";
+    user_id = (*store)->CreateUser(u)->id;
+    CollectionRecord c;
+    c.name = "C";
+    c.access.users = {{user_id, AccessLevel::kAdmin}};
+    auto coll = (*store)->CreateCollection(c);
+    FolderRecord f;
+    f.name = "f";
+    f.parent_id = coll->id;
+    auto folder = (*store)->CreateFolder(f);
+    ASSERT_TRUE(folder.ok());
+    ItemRecord i;
+    i.name = "slide";
+    i.folder_id = folder->id;
+    item_id = (*store)->CreateItem(i)->id;
+    FileRecord file;
+    file.item_id = item_id;
+    file.name = "slide.svs";
+    file.size = 77;
+    file.path = "/data/slide.svs";
+    ASSERT_TRUE((*store)->CreateFile(file).ok());
   }
   auto again = OpenSqliteStore(db);
   ASSERT_TRUE(again.ok());
-  EXPECT_EQ(*(*again)->CountItems(), 100);
-  auto all = (*again)->ListItems(1000, 0, "");
+  EXPECT_EQ((*again)->GetItem(item_id)->size, 77);
+  EXPECT_EQ((*again)->FindUser("alice")->id, user_id);
+  auto visible = (*again)->ListItems("", ListQuery(), AccessFilter{false, user_id});
+  ASSERT_EQ(visible->size(), 1u);
+  EXPECT_TRUE((*again)->ListItems("", ListQuery(), AccessFilter{})->empty());
+}
+
+TEST(SqliteStoreTest, ConcurrentWritersOnOneFile) {
+  TempDir dir;
+  const std::string db = dir.path() + "/t.db";
+  auto a = OpenSqliteStore(db);
+  auto b = OpenSqliteStore(db);  // a second process would do the same
+  ASSERT_TRUE(a.ok() && b.ok());
+  CollectionRecord c;
+  c.name = "C";
+  auto coll = (*a)->CreateCollection(c);
+  FolderRecord f;
+  f.name = "shared";
+  f.parent_id = coll->id;
+  auto folder = (*a)->CreateFolder(f);
+  ASSERT_TRUE(folder.ok());
+
+  constexpr int kThreads = 4;
+  constexpr int kPerThread = 25;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    MetadataStore* store = (t % 2 == 0 ? *a : *b).get();
+    threads.emplace_back([&, store, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        const std::string name = "t" + std::to_string(t) + "-" + std::to_string(i);
+        UploadRecord up;
+        up.parent_id = folder->id;
+        up.name = name;
+        up.size = 3;
+        auto created = store->CreateUpload(up);
+        FileRecord file;
+        file.size = 3;
+        file.path = "/store/" + name;
+        if (!created.ok() || !store->CompleteUpload(created->id, file).ok()) ++failures;
+        FolderRecord sub;
+        sub.name = name;
+        sub.parent_type = ParentType::kFolder;
+        sub.parent_id = folder->id;
+        if (!store->CreateFolder(sub).ok()) ++failures;
+        if (!store->ListItems(folder->id, ListQuery(), AccessFilter::All()).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+
+  auto again = OpenSqliteStore(db);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*(*again)->CountItems(), kThreads * kPerThread);
+  ListQuery all;
+  all.limit = 0;
+  auto items = (*again)->ListItems(folder->id, all, AccessFilter::All());
   std::set<std::string> ids;
-  for (auto& r : *all) ids.insert(r.id);
-  EXPECT_EQ(ids.size(), 100u);
+  for (const auto& r : *items) {
+    ids.insert(r.id);
+    EXPECT_EQ(r.size, 3);
+  }
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(
+      (*again)->ListFolders(ParentType::kFolder, folder->id, all, AccessFilter::All())->size(),
+      static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_TRUE((*again)->ListUploads()->empty());
 }
 
 }  // namespace
