@@ -139,6 +139,37 @@ StatusOr<int64_t> Assetstore::WriteChunk(std::string_view upload_id, int64_t off
   return static_cast<int64_t>(st.st_size);
 }
 
+namespace {
+
+// The SHA-512 (hex) of everything in `fd`, read with pread from the start.
+StatusOr<std::string> Sha512Of(int fd, const std::string& path) {
+  crypto_hash_sha512_state state;
+  crypto_hash_sha512_init(&state);
+  std::string buffer(1 << 20, '\0');
+  off_t at = 0;
+  while (true) {
+    ssize_t n = ::pread(fd, buffer.data(), buffer.size(), at);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return ErrnoError("read", path, errno);
+    if (n == 0) break;
+    crypto_hash_sha512_update(&state, reinterpret_cast<const unsigned char*>(buffer.data()),
+                              static_cast<unsigned long long>(n));
+    at += n;
+  }
+  unsigned char digest[crypto_hash_sha512_BYTES];
+  crypto_hash_sha512_final(&state, digest);
+  return HexEncode(digest, sizeof(digest));
+}
+
+}  // namespace
+
+StatusOr<std::string> Assetstore::Checksum(const std::string& path) const {
+  if (sodium_init() < 0) return InternalError("libsodium failed to initialise");
+  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) return ErrnoError("open", path, errno);
+  return Sha512Of(fd.get(), path);
+}
+
 StatusOr<std::string> Assetstore::Finalize(std::string_view upload_id,
                                            std::string_view file_id) const {
   TS_RETURN_IF_ERROR(CheckName(upload_id));
@@ -150,22 +181,7 @@ StatusOr<std::string> Assetstore::Finalize(std::string_view upload_id,
     Fd fd(::open(temp.c_str(), O_RDWR | O_CLOEXEC));
     if (fd.get() < 0) return ErrnoError("open", temp, errno);
     if (::fsync(fd.get()) != 0) return ErrnoError("fsync", temp, errno);
-    crypto_hash_sha512_state state;
-    crypto_hash_sha512_init(&state);
-    std::string buffer(1 << 20, '\0');
-    off_t at = 0;
-    while (true) {
-      ssize_t n = ::pread(fd.get(), buffer.data(), buffer.size(), at);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return ErrnoError("read", temp, errno);
-      if (n == 0) break;
-      crypto_hash_sha512_update(&state, reinterpret_cast<const unsigned char*>(buffer.data()),
-                                static_cast<unsigned long long>(n));
-      at += n;
-    }
-    unsigned char digest[crypto_hash_sha512_BYTES];
-    crypto_hash_sha512_final(&state, digest);
-    checksum = HexEncode(digest, sizeof(digest));
+    TS_ASSIGN_OR_RETURN(checksum, Sha512Of(fd.get(), temp));
   }
   const std::string final_path = FinalPath(file_id);
   const std::string dir = fs::path(final_path).parent_path().string();
