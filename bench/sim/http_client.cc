@@ -1,5 +1,9 @@
 #include "http_client.h"
 
+#include "core/strings.h"
+
+#include <nlohmann/json.hpp>
+
 #include <strings.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -47,6 +51,7 @@ StatusOr<ServerUrl> ParseServerUrl(const std::string& url) {
 struct HttpConnection::Impl {
   ServerUrl server;
   std::string token;
+  std::vector<std::pair<std::string, std::string>> headers;
   std::chrono::milliseconds timeout;
   asio::io_context ioc;
   std::optional<tcp::resolver::results_type> endpoints;
@@ -100,7 +105,8 @@ struct HttpConnection::Impl {
     http::request<http::empty_body> req(http::verb::get, server.base + target, 11);
     req.set(http::field::host, server.host + ":" + server.port);
     req.set(http::field::user_agent, "tessera_sim");
-    req.set("Girder-Token", token);
+    if (!token.empty()) req.set("Girder-Token", token);
+    for (const auto& [k, v] : headers) req.set(k, v);
     req.keep_alive(true);
     http::response_parser<http::string_body> parser;
     parser.body_limit(uint64_t{1} << 30);
@@ -145,6 +151,23 @@ HttpConnection::HttpConnection(ServerUrl server, std::string token,
 }
 
 HttpConnection::~HttpConnection() { impl_->Close(); }
+
+void HttpConnection::SetHeader(std::string name, std::string value) {
+  impl_->headers.emplace_back(std::move(name), std::move(value));
+}
+
+StatusOr<std::string> Login(const ServerUrl& server, const std::string& credentials) {
+  HttpConnection c(server, "");
+  c.SetHeader("Authorization", "Basic " + Base64Encode(credentials));
+  HttpResult r = c.Get("/api/v1/user/authentication", true);
+  if (r.status != 200) {
+    return UnavailableError("login failed (" + std::to_string(r.status) + "): " + r.error +
+                            r.body);
+  }
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  if (!j.is_object() || !j.contains("authToken")) return UnavailableError("no token: " + r.body);
+  return j["authToken"]["token"].get<std::string>();
+}
 
 HttpResult HttpConnection::Get(const std::string& target, bool keep_body) {
   try {

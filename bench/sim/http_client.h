@@ -45,10 +45,15 @@ class HttpConnection {
 
   // GET base + target. Never throws.
   HttpResult Get(const std::string& target, bool keep_body = false);
+  // An extra header on every request (e.g. Authorization).
+  void SetHeader(std::string name, std::string value);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
+
+// A token for `login:password` (Girder's GET /user/authentication with HTTP Basic).
+StatusOr<std::string> Login(const ServerUrl& server, const std::string& credentials);
 
 }  // namespace tessera::sim

@@ -238,6 +238,16 @@ SCAN_ITEM=$(tail -1 "$WORK/items.txt" | cut -d' ' -f1) # slide 20: read by the s
 # ---------------------------------------------------------------------------------------------
 # Runs
 
+# Servers with users: the first start creates the admin with this password (from a config file,
+# not the command line), and every simulated viewer logs in once for a real token of its own.
+AUTH_FLAGS=()
+SIM_LOGIN=()
+if "$TESSERA" serve --help 2>&1 | grep -q -- '--admin-password'; then
+  echo "admin-password = sim-admin-pw" >"$WORK/auth.conf"
+  AUTH_FLAGS=(--config "$WORK/auth.conf")
+  SIM_LOGIN=(--login admin:sim-admin-pw)
+fi
+
 TESSERA_URL=""
 TESSERA_PID=""
 start_tessera() { # name [extra serve flags...]
@@ -245,7 +255,7 @@ start_tessera() { # name [extra serve flags...]
   shift
   : >"$WORK/logs/$name.out" # exists before the child opens it: the loop below reads it
   setsid taskset -c "$SERVER_CPUS" "$TESSERA" serve --host 127.0.0.1 --port 0 \
-    --data "$WORK/data" --log-level warning "${TESSERA_THREADS[@]}" "$@" \
+    --data "$WORK/data" --log-level warning "${TESSERA_THREADS[@]}" "${AUTH_FLAGS[@]}" "$@" \
     >"$WORK/logs/$name.out" 2>"$WORK/logs/$name.err" </dev/null &
   TESSERA_PID=$!
   SERVER_PIDS+=("$TESSERA_PID")
@@ -280,7 +290,7 @@ for policy in "${policy_list[@]}"; do
   taskset -c "$CLIENT_CPUS" "$SIM" --url "$TESSERA_URL" --items "$WORK/items.txt" \
     --scan-item "$SCAN_ITEM" --users "$USERS" --moves "$MOVES" --duration-s "$DEADLINE_S" \
     --seed "$SEED" --think-ms "$THINK_MS" --ramp-s "$RAMP_S" \
-    --thumb-interval-s "$THUMB_INTERVAL_S" --summary "$WORK/$policy.summary" \
+    --thumb-interval-s "$THUMB_INTERVAL_S" --summary "$WORK/$policy.summary" "${SIM_LOGIN[@]}" \
     --trace "$WORK/$policy.trace.tsv" >"$WORK/logs/$policy.sim.txt" 2>&1 || sim_status=$?
   if ! kill -0 "$TESSERA_PID" 2>/dev/null; then
     FAILURES+=("$policy: the server died during the run ($(tail -3 "$WORK/logs/$policy.err"))")

@@ -51,7 +51,22 @@ bool Run::PastDeadline() const {
   return o_.duration_s > 0 && NowUs() >= static_cast<int64_t>(o_.duration_s * 1e6);
 }
 
-std::unique_ptr<HttpConnection> Run::Connect(const std::string& token) const {
+std::unique_ptr<HttpConnection> Run::Connect(const std::string& name) {
+  std::string token = name;
+  if (!o_.login.empty()) {
+    std::unique_lock<std::mutex> lock(mu_);
+    auto it = tokens_.find(name);
+    if (it != tokens_.end()) {
+      token = it->second;
+    } else {
+      lock.unlock();
+      auto t = Login(server_, o_.login);
+      // Without a token every request of this viewer fails and is counted as failed.
+      token = t.ok() ? *t : "login-failed";
+      lock.lock();
+      tokens_.emplace(name, token);
+    }
+  }
   return std::make_unique<HttpConnection>(
       server_, token, std::chrono::milliseconds(static_cast<int64_t>(o_.timeout_s * 1000)));
 }

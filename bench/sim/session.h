@@ -17,6 +17,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <map>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -44,6 +45,9 @@ struct Options {
   uint64_t capacity_bytes = 0;
   uint64_t entry_overhead = 0;
   double timeout_s = 60;
+  // login:password: each simulated viewer logs in once and uses its own real token; empty:
+  // the viewer's name is sent as the token (servers without users).
+  std::string login;
   std::string trace, summary;
   bool per_user = true;
 };
@@ -55,7 +59,8 @@ class Run {
   const Options& options() const { return o_; }
   int64_t NowUs() const;
   bool PastDeadline() const;
-  std::unique_ptr<HttpConnection> Connect(const std::string& token) const;
+  // A connection for viewer `name` with its token (one login per name, see Options::login).
+  std::unique_ptr<HttpConnection> Connect(const std::string& name);
   // One GET on `c`, timed and recorded; the body is kept when `body` is not null.
   Record Fetch(HttpConnection& c, int user, Kind kind, const std::string& url, int viewport,
                std::string* body = nullptr) const;
@@ -71,6 +76,7 @@ class Run {
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;  // guarded by mu_
+  std::map<std::string, std::string> tokens_;  // viewer name -> token, guarded by mu_
 };
 
 struct UserResult {

@@ -51,6 +51,8 @@ constexpr char kUsage[] =
     "                          tileCache.maxsize)\n"
     "  --entry-overhead N      bytes added to each item in the offline simulations (0)\n"
     "  --timeout-s S           per-request timeout (60)\n"
+    "  --login LOGIN:PASSWORD  log each viewer in once (its own token); default: the viewer's\n"
+    "                          name is sent as Girder-Token (servers without users)\n"
     "  --trace FILE            write every request as TSV\n"
     "  --summary FILE          write the key=value summary (for scripts)\n"
     "  --no-per-user           omit the per-user table\n";
@@ -104,6 +106,8 @@ std::string Parse(int argc, char** argv, Options* o) {
       if (std::sscanf(value.c_str(), "%dx%d", &o->width, &o->height) != 2 || o->width < 1 ||
           o->height < 1)
         return "--viewport expects WxH, e.g. 1280x800";
+    } else if (flag == "--login") {
+      o->login = value;
     } else if (flag == "--trace") {
       o->trace = value;
     } else if (flag == "--summary") {

@@ -46,8 +46,15 @@ class Importer {
       return;
     }
     std::string why;
-    const std::string source_name = DetectLargeImage(registry_, r.path, &why);
-    if (source_name.empty() && !explicit_path) return;  // not an image: skipped in trees
+    bool claimed = false;
+    const std::string source_name = DetectLargeImage(registry_, r.path, &why, &claimed);
+    if (!claimed) {  // not an image: skipped in trees, reported when named
+      if (explicit_path) {
+        r.error = why;
+        emit_(r);
+      }
+      return;
+    }
     r.error = why;
     std::error_code ec;
     ItemRecord item;
@@ -145,9 +152,10 @@ class Importer {
 }  // namespace
 
 std::string DetectLargeImage(const FormatRegistry& registry, const std::string& path,
-                             std::string* why) {
+                             std::string* why, bool* was_claimed) {
   OpenOptions options;
   auto claimed = registry.Probe(path, options);
+  if (was_claimed) *was_claimed = claimed.ok() && !claimed->empty();
   if (!claimed.ok() || claimed->empty()) {
     *why = claimed.ok() ? "not an image format Tessera reads" : claimed.status().message();
     return "";

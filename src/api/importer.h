@@ -4,8 +4,9 @@
 //
 // Like Girder's import, the check that a file is a large image opens it WITHOUT putting the
 // source in any cache (the spec; large_image issue #1294): import of a thousand files must not
-// evict what users are viewing. DetectLargeImage is that check, shared with uploads. In walked
-// directories, files no format claims are skipped; a file named explicitly is reported.
+// evict what users are viewing. DetectLargeImage is that check, shared with uploads. Files no
+// format claims are not imported (named explicitly, they are reported with an error); a file a
+// format claims but cannot open becomes an item without a large image, with the reason.
 //
 // Roots: when `roots` is non-empty, the import path and every entry met while walking must
 // resolve (symlinks and ".." included) inside one of them; anything else is refused
@@ -23,9 +24,11 @@
 namespace tessera {
 
 // The format that opens `path` ("tiff", "openslide", "vips"), or "" with `why` set when no
-// format reads it. The source is opened and closed, never cached.
+// format reads it; `claimed` (optional) says whether some format recognised the file at all
+// (false: not an image; true with "": an image that failed to open). The source is opened and
+// closed, never cached.
 std::string DetectLargeImage(const FormatRegistry& registry, const std::string& path,
-                             std::string* why);
+                             std::string* why, bool* claimed = nullptr);
 
 struct ImportOptions {
   std::string folder_id;   // destination folder (required)

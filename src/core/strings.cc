@@ -141,6 +141,23 @@ std::string HexEncode(const void* data, size_t n) {
   return out;
 }
 
+std::string Base64Encode(std::string_view in) {
+  static constexpr char kB64[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve((in.size() + 2) / 3 * 4);
+  for (size_t i = 0; i < in.size(); i += 3) {
+    uint32_t v = static_cast<uint32_t>(static_cast<unsigned char>(in[i])) << 16;
+    if (i + 1 < in.size()) v |= static_cast<uint32_t>(static_cast<unsigned char>(in[i + 1])) << 8;
+    if (i + 2 < in.size()) v |= static_cast<unsigned char>(in[i + 2]);
+    out += kB64[(v >> 18) & 63];
+    out += kB64[(v >> 12) & 63];
+    out += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
+    out += i + 2 < in.size() ? kB64[v & 63] : '=';
+  }
+  return out;
+}
+
 std::optional<std::string> Base64Decode(std::string_view s) {
   std::string out;
   uint32_t acc = 0;

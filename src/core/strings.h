@@ -31,6 +31,8 @@ std::optional<std::string> UrlDecode(std::string_view s, bool plus_as_space);
 std::string UrlEncode(std::string_view s);
 
 std::string HexEncode(const void* data, size_t n);
+// Standard base64 (RFC 4648) with padding.
+std::string Base64Encode(std::string_view s);
 // Standard base64 (RFC 4648, padding optional); nullopt on a bad character.
 std::optional<std::string> Base64Decode(std::string_view s);
 

@@ -8,7 +8,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "cli/import.h"
+#include "api/importer.h"
 #include "integration/server_fixture.h"
 #include "testing/reference.h"
 #include "testing/testdata.h"
@@ -172,11 +172,13 @@ TEST_F(CacheTest, ViewersXCacheAndMetrics) {
   TS_REQUIRE_TESTDATA(svs, "CMU-1-Small-Region.svs");
   const std::string id = Import(svs);
   const std::string tile = "/api/v1/item/" + id + "/tiles/zxy/4/1/1";
-  HttpResult first = Get(tile, {{"Girder-Token", "alice"}});
+  const std::string alice = CreateUser("alice").second;
+  const std::string bob = CreateUser("bob").second;
+  HttpResult first = Get(tile, {{"Girder-Token", alice}});
   ASSERT_EQ(first.status, 200);
   EXPECT_EQ(first.Header("x-cache"), "miss");
-  EXPECT_EQ(Get(tile, {{"Girder-Token", "alice"}}).Header("x-cache"), "hit");
-  EXPECT_EQ(Get(tile, {{"Girder-Token", "bob"}}).Header("x-cache"), "hit");
+  EXPECT_EQ(Get(tile, {{"Girder-Token", alice}}).Header("x-cache"), "hit");
+  EXPECT_EQ(Get(tile, {{"Girder-Token", bob}}).Header("x-cache"), "hit");
   const Json viewers = CacheInfo()["viewers"];
   EXPECT_EQ(viewers["activeViewers"], 2);
   EXPECT_EQ(viewers["activeSources"], 1);

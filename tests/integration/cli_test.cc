@@ -93,12 +93,21 @@ TEST(CliTest, ImportThenServeOnAFreePort) {
     _exit(127);
   }
   close(pipefd[1]);
-  std::string printed;
-  char c;
-  while (read(pipefd[0], &c, 1) == 1 && c != '\n') printed += c;  // blocks until listening
-  close(pipefd[0]);
+  // The first start prints the generated admin password, then the URL once listening.
   const std::string prefix = "tessera listening on http://127.0.0.1:";
-  ASSERT_EQ(printed.rfind(prefix, 0), 0u) << printed;
+  std::string printed, all;
+  char c;
+  while (printed.rfind(prefix, 0) != 0) {
+    printed.clear();
+    bool got = false;
+    while ((got = read(pipefd[0], &c, 1) == 1) && c != '\n') printed += c;  // blocks
+    all += printed + "\n";
+    if (!got) break;
+  }
+  close(pipefd[0]);
+  if (printed.rfind(prefix, 0) != 0) kill(pid, SIGKILL);
+  ASSERT_EQ(printed.rfind(prefix, 0), 0u) << all;
+  EXPECT_NE(all.find("created the admin user 'admin' with password "), std::string::npos) << all;
   uint16_t port = static_cast<uint16_t>(std::stoi(printed.substr(prefix.size())));
   HttpClient client("127.0.0.1", port);
   HttpResult meta = client.Get("/api/v1/item/" + id + "/tiles");

@@ -72,19 +72,7 @@ std::string ServerFixture::AddItem(const std::string& name, const std::string& p
 }
 
 std::string ServerFixture::Login(const std::string& login, const std::string& password) {
-  static constexpr char kB64[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-  const std::string in = login + ":" + password;
-  std::string b64;
-  for (size_t i = 0; i < in.size(); i += 3) {
-    uint32_t v = static_cast<unsigned char>(in[i]) << 16;
-    if (i + 1 < in.size()) v |= static_cast<unsigned char>(in[i + 1]) << 8;
-    if (i + 2 < in.size()) v |= static_cast<unsigned char>(in[i + 2]);
-    b64 += kB64[(v >> 18) & 63];
-    b64 += kB64[(v >> 12) & 63];
-    b64 += i + 1 < in.size() ? kB64[(v >> 6) & 63] : '=';
-    b64 += i + 2 < in.size() ? kB64[v & 63] : '=';
-  }
+  const std::string b64 = Base64Encode(login + ":" + password);
   HttpResult r = client_->Get("/api/v1/user/authentication", {{"Authorization", "Basic " + b64}});
   EXPECT_EQ(r.status, 200) << r.body;
   auto j = nlohmann::json::parse(r.body, nullptr, false);

@@ -5,7 +5,7 @@
 #include <chrono>
 #include <filesystem>
 
-#include "cli/import.h"
+#include "api/importer.h"
 #include "integration/server_fixture.h"
 #include "testing/reference.h"
 #include "testing/testdata.h"
