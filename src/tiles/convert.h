@@ -1,8 +1,15 @@
 // ConvertToTiledTiff: makes a large image out of a file that is not directly tileable (a huge
 // JPEG or PNG, a strip TIFF) — large_image's POST /item/{id}/tiles conversion job. libvips reads
-// the input sequentially (top to bottom, a few strips in memory) and writes a tiled, pyramidal
-// BigTIFF: the full-resolution IFD and reduced-resolution IFDs halving down to one tile, each
-// made as the rows stream past, so memory stays small whatever the image size.
+// the input sequentially (top to bottom, a few strips in memory) and writes a tiled BigTIFF: the
+// full-resolution IFD, then reduced-resolution IFDs halving down to the first that fits in one
+// tile (2x2 means, odd edges dropped, as libvips' own pyramids). Each reduced level is made from
+// the level above and written by libvips to a file of its own, whose tiles are then appended to
+// the output byte for byte (tiles/tiff_append.h). Memory stays small whatever the image size.
+//
+// Why not libvips' pyramid=TRUE in one save: libvips 8.14.1 (Debian 12) frees the lower layers'
+// temporary targets before closing them whenever a pyramid save fails or is killed — a use after
+// free (libvips #3411, fixed in 8.14.3) that a corrupt upload or a cancel would turn into a
+// crash of the server. A single-level save has no such layers.
 //
 // Compression follows large_image's `compression` / `quality` / `predictor` parameters. The
 // lossy codecs hold only what they can: JPEG takes 8-bit grey or RGB, WebP 8-bit RGB or RGBA;
@@ -10,12 +17,12 @@
 // being narrowed, and ConvertResult says so. The predictor (for deflate, lzw and zstd) is by
 // default horizontal differencing for integer samples and floating-point prediction for floats.
 //
-// The output appears atomically: libvips writes `output + ".part"`, which is renamed to `output`
-// only after a complete write; on any failure or cancellation the part file is removed and
-// `output` is not touched. Loaders libvips marks untrusted (ImageMagick, PDF, SVG, ...) are
-// refused, as the flat-image source refuses them.
+// The output appears atomically: it is written as `output + ".part"` (levels as ".part.<k>"
+// beside it), renamed to `output` only when complete; on any failure or cancellation the
+// temporary files are removed and `output` is not touched. Loaders libvips marks untrusted
+// (ImageMagick, PDF, SVG, ...) are refused, as the flat-image source refuses them.
 //
-// Progress: `progress(fraction)` is called with the fraction of full-resolution pixels written
+// Progress: `progress(fraction)` is called with the fraction of all levels' pixels written
 // (0..1, non-decreasing, 1 at the end of a successful write). Returning false cancels the
 // conversion (libvips' kill flag): the call then returns FailedPrecondition("conversion
 // canceled") and leaves no output. libvips may call it from one of its worker threads, never
