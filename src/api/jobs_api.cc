@@ -54,6 +54,15 @@ void AddFormParams(ApiRequest& r) {
   }
 }
 
+// The routes need the store, Auth and the registry; a composition without them (a test, or a
+// build before they are wired) answers 503 instead of crashing.
+Status Ready(const ApiContext& ctx) {
+  if (!ctx.store || !ctx.auth || !ctx.registry) {
+    return UnavailableError("Jobs are not available on this server.");
+  }
+  return Status::Ok();
+}
+
 std::string WithoutExtension(const std::string& name) {
   const size_t dot = name.rfind('.');
   return dot == std::string::npos || dot == 0 ? name : name.substr(0, dot);
@@ -139,6 +148,7 @@ void JobsApi::Register(Router& router) {
 }
 
 HandlerResult JobsApi::CreateTiles(ApiRequest& r) {
+  if (Status s = Ready(ctx_); !s.ok()) return ApiResponse::Error(s);
   AddFormParams(r);
   auto who = ctx_.auth->Authenticate(r);
   if (!who.ok()) return ApiResponse::Error(who.status());
@@ -296,6 +306,7 @@ Status JobsApi::RunConversion(Shared& s, JobContext& ctx, const Conversion& c) {
 }
 
 HandlerResult JobsApi::DeleteTiles(ApiRequest& r) {
+  if (Status s = Ready(ctx_); !s.ok()) return ApiResponse::Error(s);
   auto who = ctx_.auth->Authenticate(r);
   if (!who.ok()) return ApiResponse::Error(who.status());
   if (Status s = Auth::RequireUser(*who); !s.ok()) return ApiResponse::Error(s);
@@ -354,6 +365,7 @@ HandlerResult JobsApi::DeleteTiles(ApiRequest& r) {
 }
 
 HandlerResult JobsApi::GetJob(ApiRequest& r) {
+  if (Status s = Ready(ctx_); !s.ok()) return ApiResponse::Error(s);
   auto who = ctx_.auth->Authenticate(r);
   if (!who.ok()) return ApiResponse::Error(who.status());
   if (Status s = Auth::RequireUser(*who); !s.ok()) return ApiResponse::Error(s);
@@ -367,6 +379,7 @@ HandlerResult JobsApi::GetJob(ApiRequest& r) {
 }
 
 HandlerResult JobsApi::ListJobs(ApiRequest& r) {
+  if (Status s = Ready(ctx_); !s.ok()) return ApiResponse::Error(s);
   auto who = ctx_.auth->Authenticate(r);
   if (!who.ok()) return ApiResponse::Error(who.status());
   if (Status s = Auth::RequireUser(*who); !s.ok()) return ApiResponse::Error(s);
@@ -395,6 +408,7 @@ HandlerResult JobsApi::ListJobs(ApiRequest& r) {
 }
 
 HandlerResult JobsApi::CancelJob(ApiRequest& r) {
+  if (Status s = Ready(ctx_); !s.ok()) return ApiResponse::Error(s);
   AddFormParams(r);
   auto who = ctx_.auth->Authenticate(r);
   if (!who.ok()) return ApiResponse::Error(who.status());
