@@ -7,6 +7,7 @@
 #include "api/frames_api.h"
 #include "api/iiif_api.h"
 #include "api/images_api.h"
+#include "api/jobs_api.h"
 #include "api/params.h"
 #include "api/region_api.h"
 #include "api/tiles_api.h"
@@ -98,6 +99,7 @@ Router BuildRouter(const ApiContext& ctx, std::vector<std::shared_ptr<void>>* ke
   add(std::make_shared<DziApi>(ctx, *resolver));
   add(std::make_shared<IiifApi>(ctx, *resolver));
   add(std::make_shared<AdminApi>(ctx));
+  add(std::make_shared<JobsApi>(ctx));
   add(std::make_shared<ItemsApi>(ctx));
   return router;
 }

@@ -20,6 +20,12 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
                             ec.message());
   }
   TS_ASSIGN_OR_RETURN(app->store_, OpenSqliteStore(DatabasePath(config.data_dir)));
+  // Background conversions (POST /item/{id}/tiles); jobs a previous run left are marked
+  // interrupted here, before anything is served.
+  JobRunnerOptions job_options;
+  job_options.threads = 1;
+  app->jobs_ = std::make_unique<JobRunner>(*app->store_, job_options);
+  TS_RETURN_IF_ERROR(app->jobs_->Start());
   // Temporary outputs of a previous run are garbage now.
   const std::string temp_dir = config.data_dir + "/tmp";
   std::filesystem::remove_all(temp_dir, ec);
@@ -54,6 +60,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->tiles_ = std::make_unique<TileService>(app->registry_, *app->tile_cache_,
                                               *app->source_cache_, options);
   app->context_.store = app->store_.get();
+  app->context_.jobs = app->jobs_.get();
   app->context_.tiles = app->tiles_.get();
   app->context_.tile_cache = app->tile_cache_.get();
   app->context_.source_cache = app->source_cache_.get();
@@ -81,10 +88,14 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
 
 App::~App() {
   if (server_) server_->Stop();
+  if (jobs_) jobs_->Stop();
 }
 
 Status App::Start() { return server_->Start(); }
-void App::Stop() { server_->Stop(); }
+void App::Stop() {
+  server_->Stop();
+  jobs_->Stop();  // running conversions are canceled, queued ones marked canceled
+}
 void App::Wait() { server_->Wait(); }
 
 std::string App::url() const {

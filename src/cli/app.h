@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "api/api_context.h"
+#include "api/jobs.h"
 #include "api/router.h"
 #include "cache/memory_tile_cache.h"
 #include "cache/source_cache.h"
@@ -48,6 +49,9 @@ class App {
   Config config_;
   FormatRegistry registry_;
   std::unique_ptr<MetadataStore> store_;
+  // After the store (and, once wired, the assetstore and Auth): destroyed before them, so no job
+  // outlives what it writes to.
+  std::unique_ptr<JobRunner> jobs_;
   std::unique_ptr<ViewerTracker> viewers_;
   std::unique_ptr<RouteMetrics> metrics_;
   std::unique_ptr<MemoryTileCache> tile_cache_;
