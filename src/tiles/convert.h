@@ -9,7 +9,10 @@
 // Why not libvips' pyramid=TRUE in one save: libvips 8.14.1 (Debian 12) frees the lower layers'
 // temporary targets before closing them whenever a pyramid save fails or is killed — a use after
 // free (libvips #3411, fixed in 8.14.3) that a corrupt upload or a cancel would turn into a
-// crash of the server. A single-level save has no such layers.
+// crash of the server. A single-level save has no such layers. The price: the level above is
+// decoded again for each level, about twice the time of one pyramid save for JPEG (3.6 s
+// against 1.9 s for an 8000 x 8000 RGB JPEG). Reduced levels are plain 2x2 means of every band
+// (libvips' pyramid weights colours by alpha), as the tile service synthesizes missing levels.
 //
 // Compression follows large_image's `compression` / `quality` / `predictor` parameters. The
 // lossy codecs hold only what they can: JPEG takes 8-bit grey or RGB, WebP 8-bit RGB or RGBA;
