@@ -8,6 +8,7 @@
 #include "api/iiif_api.h"
 #include "api/images_api.h"
 #include "api/items_api.h"
+#include "api/jobs_api.h"
 #include "api/region_api.h"
 #include "api/tiles_api.h"
 #include "api/users_api.h"
@@ -34,6 +35,7 @@ Router BuildRouter(const ApiContext& ctx, std::vector<std::shared_ptr<void>>* ke
   add(std::make_shared<FoldersApi>(ctx));
   add(std::make_shared<FilesApi>(ctx));
   add(std::make_shared<AssetstoreApi>(ctx));
+  add(std::make_shared<JobsApi>(ctx));
   add(std::make_shared<ItemsApi>(ctx));
   return router;
 }

@@ -50,6 +50,12 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->assetstore_ = std::make_unique<Assetstore>(std::move(assets));
   app->auth_ = std::make_unique<Auth>(*app->store_, Clock::Real(),
                                       int64_t{config.file_check_interval_ms} * 1'000'000);
+  // Background conversions (POST /item/{id}/tiles); jobs a previous run left are marked
+  // interrupted here, before anything is served.
+  JobRunnerOptions job_options;
+  job_options.threads = 1;
+  app->jobs_ = std::make_unique<JobRunner>(*app->store_, job_options);
+  TS_RETURN_IF_ERROR(app->jobs_->Start());
   // Temporary outputs of a previous run are garbage now.
   const std::string temp_dir = config.data_dir + "/tmp";
   std::filesystem::remove_all(temp_dir, ec);
@@ -92,6 +98,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->context_.import_roots = config.import_roots;
   app->context_.max_thumbnail_files = config.max_thumbnail_files;
   app->context_.thumbnail_dir = app->assetstore_->root() + "/thumbnails";
+  app->context_.jobs = app->jobs_.get();
   app->context_.tiles = app->tiles_.get();
   app->context_.tile_cache = app->tile_cache_.get();
   app->context_.source_cache = app->source_cache_.get();
@@ -120,10 +127,14 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
 
 App::~App() {
   if (server_) server_->Stop();
+  if (jobs_) jobs_->Stop();
 }
 
 Status App::Start() { return server_->Start(); }
-void App::Stop() { server_->Stop(); }
+void App::Stop() {
+  server_->Stop();
+  jobs_->Stop();  // running conversions are canceled, queued ones marked canceled
+}
 void App::Wait() { server_->Wait(); }
 
 std::string App::url() const {

@@ -9,6 +9,7 @@
 
 #include "api/api_context.h"
 #include "api/auth.h"
+#include "api/jobs.h"
 #include "api/router.h"
 #include "cache/memory_tile_cache.h"
 #include "cache/source_cache.h"
@@ -57,6 +58,9 @@ class App {
   std::unique_ptr<Assetstore> assetstore_;
   std::unique_ptr<Auth> auth_;
   std::string generated_admin_password_;
+  // After the store the assetstore and Auth: destroyed before them, so no job
+  // outlives what it writes to.
+  std::unique_ptr<JobRunner> jobs_;
   std::unique_ptr<ViewerTracker> viewers_;
   std::unique_ptr<RouteMetrics> metrics_;
   std::unique_ptr<MemoryTileCache> tile_cache_;
