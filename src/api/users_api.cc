@@ -100,7 +100,7 @@ HandlerResult UsersApi::Login(ApiRequest& r) {
     j["authToken"] = TokenJson(*token);
     ApiResponse resp = ApiResponse::Json(j);
     resp.headers.emplace_back("Set-Cookie", "girderToken=" + token->token +
-                                                "; Path=/; HttpOnly; SameSite=Strict; Max-Age=" +
+                                                "; Path=/; SameSite=Strict; Max-Age=" +
                                                 std::to_string(ctx_.token_ms / 1000));
     return resp;
   });
