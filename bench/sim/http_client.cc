@@ -161,8 +161,7 @@ StatusOr<std::string> Login(const ServerUrl& server, const std::string& credenti
   c.SetHeader("Authorization", "Basic " + Base64Encode(credentials));
   HttpResult r = c.Get("/api/v1/user/authentication", true);
   if (r.status != 200) {
-    return UnavailableError("login failed (" + std::to_string(r.status) + "): " + r.error +
-                            r.body);
+    return UnavailableError("login failed (" + std::to_string(r.status) + "): " + r.error + r.body);
   }
   auto j = nlohmann::json::parse(r.body, nullptr, false);
   if (!j.is_object() || !j.contains("authToken")) return UnavailableError("no token: " + r.body);

@@ -16,8 +16,8 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
-#include <memory>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -75,7 +75,7 @@ class Run {
   const std::chrono::steady_clock::time_point t0_ = std::chrono::steady_clock::now();
   std::mutex mu_;
   std::condition_variable cv_;
-  bool stop_ = false;  // guarded by mu_
+  bool stop_ = false;                          // guarded by mu_
   std::map<std::string, std::string> tokens_;  // viewer name -> token, guarded by mu_
 };
 

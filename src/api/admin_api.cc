@@ -246,10 +246,9 @@ void AdminApi::Register(Router& router) {
   router.Add("GET", "/api/v1/large_image/sources", [this](ApiRequest&) -> HandlerResult {
     return ApiResponse::Json(SourcesJson(ctx_.registry->names(), ctx_.version));
   });
-  router.Add("GET", "/api/v1/large_image/settings",
-             [this](ApiRequest&) -> HandlerResult {
-               return ApiResponse::Json(SettingsJson(ctx_.max_thumbnail_files));
-             });
+  router.Add("GET", "/api/v1/large_image/settings", [this](ApiRequest&) -> HandlerResult {
+    return ApiResponse::Json(SettingsJson(ctx_.max_thumbnail_files));
+  });
 }
 
 HandlerResult AdminApi::ClearCaches(ApiRequest& r) {

@@ -45,10 +45,10 @@ struct ApiContext {
   // Data management (Config).
   bool open_registration = false;  // anyone may POST /user; otherwise admins only
   int64_t token_ms = int64_t{30} * 24 * 3600 * 1000;  // a login's token lifetime
-  bool fast_password_hash = false;  // tests: the cheapest argon2id parameters
-  std::vector<std::string> import_roots;  // server-side import is limited to these
-  int max_thumbnail_files = 10;           // persisted thumbnails per item
-  std::string thumbnail_dir;              // where they are written; empty: not persisted
+  bool fast_password_hash = false;                    // tests: the cheapest argon2id parameters
+  std::vector<std::string> import_roots;              // server-side import is limited to these
+  int max_thumbnail_files = 10;                       // persisted thumbnails per item
+  std::string thumbnail_dir;  // where they are written; empty: not persisted
 };
 
 }  // namespace tessera

@@ -81,16 +81,15 @@ void AssetstoreApi::Register(Router& router) {
         }
         int imported = 0, existing = 0, large = 0;
         Json errors = Json::array();
-        TS_RETURN_IF_ERROR(ImportPaths(*ctx_.store, *ctx_.registry, {path}, options,
-                                       [&](const ImportResult& res) {
-                                         if (res.item.id.empty()) {
-                                           errors.push_back({{"path", res.path},
-                                                             {"error", res.error}});
-                                           return;
-                                         }
-                                         (res.existing ? existing : imported)++;
-                                         if (!res.item.source_name.empty()) ++large;
-                                       }));
+        TS_RETURN_IF_ERROR(
+            ImportPaths(*ctx_.store, *ctx_.registry, {path}, options, [&](const ImportResult& res) {
+              if (res.item.id.empty()) {
+                errors.push_back({{"path", res.path}, {"error", res.error}});
+                return;
+              }
+              (res.existing ? existing : imported)++;
+              if (!res.item.source_name.empty()) ++large;
+            }));
         Json j;
         j["folderId"] = options.folder_id;
         j["imported"] = imported;

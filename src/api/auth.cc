@@ -121,8 +121,8 @@ Status Auth::RequireAdmin(const Principal& who) {
 
 Status Auth::Denied(const Principal& who, AccessLevel level, std::string_view model,
                     const std::string& id) {
-  std::string msg = std::string(LevelVerb(level)) + " access denied for " + std::string(model) +
-                    " " + id + ".";
+  std::string msg =
+      std::string(LevelVerb(level)) + " access denied for " + std::string(model) + " " + id + ".";
   if (who.anonymous()) return UnauthenticatedError(std::move(msg));
   return PermissionDeniedError(std::move(msg));
 }
@@ -153,8 +153,7 @@ StatusOr<CollectionRecord> Auth::CollectionFor(const Principal& who, const std::
   return c;
 }
 
-StatusOr<ItemRecord> Auth::ItemFor(const Principal& who, const std::string& id,
-                                   AccessLevel level) {
+StatusOr<ItemRecord> Auth::ItemFor(const Principal& who, const std::string& id, AccessLevel level) {
   TS_ASSIGN_OR_RETURN(ItemRecord item, store_.GetItem(id));
   auto folder = store_.GetFolder(item.folder_id);
   if (!folder.ok()) return folder.status();

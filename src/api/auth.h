@@ -57,8 +57,7 @@ class Auth {
 
   // Loads the resource and checks that the principal has `level` on it.
   StatusOr<ItemRecord> ItemFor(const Principal& who, const std::string& id, AccessLevel level);
-  StatusOr<FolderRecord> FolderFor(const Principal& who, const std::string& id,
-                                   AccessLevel level);
+  StatusOr<FolderRecord> FolderFor(const Principal& who, const std::string& id, AccessLevel level);
   StatusOr<CollectionRecord> CollectionFor(const Principal& who, const std::string& id,
                                            AccessLevel level);
   // The cached check used by the tile routes: the item's folder access, refreshed at most

@@ -26,8 +26,7 @@ struct ByteRange {
 // A single "bytes=a-b" / "bytes=a-" / "bytes=-n" range of a `size`-byte file. nullopt: no
 // usable Range (absent, several ranges, or malformed: the whole file is sent, as RFC 9110
 // allows); `unsatisfiable` when it starts past the end.
-std::optional<ByteRange> ParseRange(const std::string* header, uint64_t size,
-                                    bool* unsatisfiable) {
+std::optional<ByteRange> ParseRange(const std::string* header, uint64_t size, bool* unsatisfiable) {
   *unsatisfiable = false;
   if (!header || header->rfind("bytes=", 0) != 0) return std::nullopt;
   std::string_view spec = std::string_view(*header).substr(6);
@@ -123,8 +122,8 @@ Status RecoverUploads(const ApiContext& ctx) {
                       << ") interrupted by a restart";
         continue;
       }
-      TS_LOG(kWarning) << "upload " << u.id << " could not be completed: "
-                       << done.status().message();
+      TS_LOG(kWarning) << "upload " << u.id
+                       << " could not be completed: " << done.status().message();
     }
     live.push_back(u.id);
     if (have != u.received) TS_RETURN_IF_ERROR(ctx.store->SetUploadReceived(u.id, have));
@@ -212,14 +211,13 @@ HandlerResult FilesApi::Chunk(ApiRequest& r) {
       TS_ASSIGN_OR_RETURN(int64_t have, ctx_.assetstore->TempSize(u.id));
       if (*offset != have) {
         return InvalidArgumentError("Server has received " + std::to_string(have) +
-                                    " bytes, but client sent offset " +
-                                    std::to_string(*offset) + ".");
+                                    " bytes, but client sent offset " + std::to_string(*offset) +
+                                    ".");
       }
       if (have + static_cast<int64_t>(body.size()) > u.size) {
         return InvalidArgumentError("Received too many bytes: the upload declared " +
                                     std::to_string(u.size) + " bytes and this chunk ends at " +
-                                    std::to_string(have + static_cast<int64_t>(body.size())) +
-                                    ".");
+                                    std::to_string(have + static_cast<int64_t>(body.size())) + ".");
       }
       TS_ASSIGN_OR_RETURN(int64_t now_have, ctx_.assetstore->WriteChunk(u.id, have, body));
       u.received = now_have;
@@ -278,10 +276,10 @@ HandlerResult FilesApi::Download(ApiRequest& r, const std::string& file_id) {
       resp.status = 206;
       resp.body_file_offset = range->first;
       resp.body_file_length = range->length;
-      resp.headers.emplace_back(
-          "Content-Range", "bytes " + std::to_string(range->first) + "-" +
-                               std::to_string(range->first + range->length - (range->length ? 1 : 0)) +
-                               "/" + std::to_string(size));
+      resp.headers.emplace_back("Content-Range", "bytes " + std::to_string(range->first) + "-" +
+                                                     std::to_string(range->first + range->length -
+                                                                    (range->length ? 1 : 0)) +
+                                                     "/" + std::to_string(size));
     }
     return resp;
   });
@@ -337,9 +335,9 @@ void FilesApi::Register(Router& router) {
       auto files = ctx_.store->ListFiles(item->id);
       if (!files.ok()) return ApiResponse::Error(files.status());
       if (files->size() != 1) {
-        return ApiResponse::Error(InvalidArgumentError(
-            "This item has " + std::to_string(files->size()) +
-            " files; download one of them with /file/{id}/download."));
+        return ApiResponse::Error(
+            InvalidArgumentError("This item has " + std::to_string(files->size()) +
+                                 " files; download one of them with /file/{id}/download."));
       }
       file_id = files->front().id;
     }

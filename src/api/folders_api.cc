@@ -57,8 +57,7 @@ void FoldersApi::Register(Router& router) {
       if (!AtLeast(level, AccessLevel::kRead)) {
         return Auth::Denied(who, AccessLevel::kRead, ParentTypeName(t), *id);
       }
-      TS_ASSIGN_OR_RETURN(auto folders,
-                          ctx_.store->ListFolders(t, *id, q, Auth::FilterFor(who)));
+      TS_ASSIGN_OR_RETURN(auto folders, ctx_.store->ListFolders(t, *id, q, Auth::FilterFor(who)));
       Json j = Json::array();
       for (const FolderRecord& f : folders) j.push_back(FolderJson(f, who));
       return ApiResponse::Json(j);
@@ -82,8 +81,7 @@ void FoldersApi::Register(Router& router) {
         ListQuery q;
         q.name = name;
         q.limit = 1;
-        TS_ASSIGN_OR_RETURN(auto found,
-                            ctx_.store->ListFolders(t, parent, q, AccessFilter::All()));
+        TS_ASSIGN_OR_RETURN(auto found, ctx_.store->ListFolders(t, parent, q, AccessFilter::All()));
         if (!found.empty()) return ApiResponse::Json(FolderJson(found.front(), who));
       }
       FolderRecord f;
@@ -188,8 +186,8 @@ void FoldersApi::Register(Router& router) {
       TS_ASSIGN_OR_RETURN(bool is_public, PublicParam(r, f.access.is_public));
       TS_ASSIGN_OR_RETURN(AccessList list, ParseAccess(access, is_public, *ctx_.store));
       const std::string* recurse = r.Query("recurse");
-      TS_RETURN_IF_ERROR(ctx_.store->SetFolderAccess(
-          f.id, list, recurse && ParseBool(*recurse).value_or(false)));
+      TS_RETURN_IF_ERROR(
+          ctx_.store->SetFolderAccess(f.id, list, recurse && ParseBool(*recurse).value_or(false)));
       ctx_.auth->ForgetAll();
       f.access = list;
       return ApiResponse::Json(FolderJson(f, who));
@@ -225,15 +223,15 @@ void FoldersApi::RegisterCollections(Router& router) {
   });
   router.Add("GET", "/api/v1/collection/{id}", [this](ApiRequest& r) -> HandlerResult {
     return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
-      TS_ASSIGN_OR_RETURN(CollectionRecord c, ctx_.auth->CollectionFor(who, r.PathParam("id"),
-                                                                       AccessLevel::kRead));
+      TS_ASSIGN_OR_RETURN(CollectionRecord c,
+                          ctx_.auth->CollectionFor(who, r.PathParam("id"), AccessLevel::kRead));
       return ApiResponse::Json(CollectionJson(c, who));
     });
   });
   router.Add("PUT", "/api/v1/collection/{id}", [this](ApiRequest& r) -> HandlerResult {
     return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
-      TS_ASSIGN_OR_RETURN(CollectionRecord c, ctx_.auth->CollectionFor(who, r.PathParam("id"),
-                                                                       AccessLevel::kWrite));
+      TS_ASSIGN_OR_RETURN(CollectionRecord c,
+                          ctx_.auth->CollectionFor(who, r.PathParam("id"), AccessLevel::kWrite));
       if (const std::string* v = r.Query("name")) {
         if (Trim(*v).empty()) return InvalidArgumentError("Collection name must not be empty.");
         c.name = std::string(Trim(*v));
@@ -245,8 +243,8 @@ void FoldersApi::RegisterCollections(Router& router) {
   });
   router.Add("DELETE", "/api/v1/collection/{id}", [this](ApiRequest& r) -> HandlerResult {
     return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
-      TS_ASSIGN_OR_RETURN(CollectionRecord c, ctx_.auth->CollectionFor(who, r.PathParam("id"),
-                                                                       AccessLevel::kAdmin));
+      TS_ASSIGN_OR_RETURN(CollectionRecord c,
+                          ctx_.auth->CollectionFor(who, r.PathParam("id"), AccessLevel::kAdmin));
       std::vector<std::string> removed;
       TS_RETURN_IF_ERROR(ctx_.store->DeleteCollection(c.id, &removed));
       for (const std::string& path : removed) ctx_.assetstore->Remove(path).IgnoreError();
@@ -256,15 +254,15 @@ void FoldersApi::RegisterCollections(Router& router) {
   });
   router.Add("GET", "/api/v1/collection/{id}/access", [this](ApiRequest& r) -> HandlerResult {
     return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
-      TS_ASSIGN_OR_RETURN(CollectionRecord c, ctx_.auth->CollectionFor(who, r.PathParam("id"),
-                                                                       AccessLevel::kAdmin));
+      TS_ASSIGN_OR_RETURN(CollectionRecord c,
+                          ctx_.auth->CollectionFor(who, r.PathParam("id"), AccessLevel::kAdmin));
       return ApiResponse::Json(AccessJson(c.access, *ctx_.store));
     });
   });
   router.Add("PUT", "/api/v1/collection/{id}/access", [this](ApiRequest& r) -> HandlerResult {
     return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
-      TS_ASSIGN_OR_RETURN(CollectionRecord c, ctx_.auth->CollectionFor(who, r.PathParam("id"),
-                                                                       AccessLevel::kAdmin));
+      TS_ASSIGN_OR_RETURN(CollectionRecord c,
+                          ctx_.auth->CollectionFor(who, r.PathParam("id"), AccessLevel::kAdmin));
       TS_ASSIGN_OR_RETURN(std::string access, RequiredParam(r, "access"));
       TS_ASSIGN_OR_RETURN(bool is_public, PublicParam(r, c.access.is_public));
       TS_ASSIGN_OR_RETURN(c.access, ParseAccess(access, is_public, *ctx_.store));

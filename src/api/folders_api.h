@@ -20,8 +20,7 @@ class FoldersApi {
  private:
   void RegisterCollections(Router& router);
   // The caller's level on a folder parent (collection, folder, or user home).
-  StatusOr<AccessLevel> LevelOnParent(const Principal& who, ParentType type,
-                                      const std::string& id);
+  StatusOr<AccessLevel> LevelOnParent(const Principal& who, ParentType type, const std::string& id);
 
   const ApiContext& ctx_;
 };

@@ -31,8 +31,8 @@ std::string DetectLargeImage(const FormatRegistry& registry, const std::string& 
                              std::string* why, bool* claimed = nullptr);
 
 struct ImportOptions {
-  std::string folder_id;   // destination folder (required)
-  std::string creator_id;  // recorded on created folders, items and files
+  std::string folder_id;           // destination folder (required)
+  std::string creator_id;          // recorded on created folders, items and files
   std::vector<std::string> roots;  // allowed directories (absolute); empty: anywhere
 };
 

@@ -1,7 +1,8 @@
 // ItemResolver: item id -> item record and the SourceRef that names its file's current
 // version, after checking that the caller may read the item (Auth::CheckItem: 401/403 for a
-// private item, on every tile route). Item records are cached in memory (the hot tile path never touches SQLite twice for
-// one item). The file's stat (modification time and size) is part of the source key
+// private item, on every tile route). Item records are cached in memory (the hot tile path never
+// touches SQLite twice for one item). The file's stat (modification time and size) is part of the
+// source key
 // ("f:<file id>:<mtime_ns>:<size>"), so a file rewritten in place gets new keys and is never served
 // from the old entries; it is re-checked when the last check is older than
 // ApiContext::file_check_interval_nanos (1 s by default, 0 = every request), which keeps a stat

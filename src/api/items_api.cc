@@ -12,12 +12,10 @@ void ItemsApi::Register(Router& router) {
       TS_ASSIGN_OR_RETURN(ListQuery q, ListQueryParam(r));
       std::string folder_id;
       if (const std::string* f = r.Query("folderId"); f && !f->empty()) {
-        TS_ASSIGN_OR_RETURN(FolderRecord folder,
-                            ctx_.auth->FolderFor(who, *f, AccessLevel::kRead));
+        TS_ASSIGN_OR_RETURN(FolderRecord folder, ctx_.auth->FolderFor(who, *f, AccessLevel::kRead));
         folder_id = folder.id;
       }
-      TS_ASSIGN_OR_RETURN(auto items,
-                          ctx_.store->ListItems(folder_id, q, Auth::FilterFor(who)));
+      TS_ASSIGN_OR_RETURN(auto items, ctx_.store->ListItems(folder_id, q, Auth::FilterFor(who)));
       Json j = Json::array();
       for (const ItemRecord& item : items) j.push_back(ItemJson(item));
       return ApiResponse::Json(j);
@@ -74,8 +72,7 @@ void ItemsApi::Register(Router& router) {
         TS_ASSIGN_OR_RETURN(item.meta_json, MergeMetaJson(item.meta_json, meta));
       }
       if (const std::string* f = r.Query("folderId"); f && *f != item.folder_id) {
-        TS_ASSIGN_OR_RETURN(FolderRecord dest,
-                            ctx_.auth->FolderFor(who, *f, AccessLevel::kWrite));
+        TS_ASSIGN_OR_RETURN(FolderRecord dest, ctx_.auth->FolderFor(who, *f, AccessLevel::kWrite));
         item.folder_id = dest.id;
       }
       TS_RETURN_IF_ERROR(ctx_.store->UpdateItem(item));

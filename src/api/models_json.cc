@@ -41,9 +41,9 @@ Json UserJson(const UserRecord& u, const Principal& viewer) {
   j["public"] = true;
   j["status"] = "enabled";
   j["emailVerified"] = true;
-  j["_accessLevel"] = viewer.admin()               ? LevelValue(AccessLevel::kAdmin)
-                      : viewer.user_id() == u.id   ? LevelValue(AccessLevel::kAdmin)
-                                                   : LevelValue(AccessLevel::kRead);
+  j["_accessLevel"] = viewer.admin()             ? LevelValue(AccessLevel::kAdmin)
+                      : viewer.user_id() == u.id ? LevelValue(AccessLevel::kAdmin)
+                                                 : LevelValue(AccessLevel::kRead);
   return j;
 }
 

@@ -111,19 +111,20 @@ HandlerResult TilesApi::Thumbnail(ApiRequest& r) {
   const std::string key = ThumbnailKey(*request);  // before the request moves into the lambda
   // A miss in the tile cache is served from the persisted copy when there is one (no source
   // opened); otherwise produced, then persisted.
-  return ServeCachedImage(r, *ctx_.tile_cache, key, filename,
-                          [this, t = std::move(*request), key, item_id]() -> StatusOr<TileValuePtr> {
-                            if (item_id.empty() || !persisted_.enabled()) {
-                              return ctx_.tiles->GetThumbnail(t);
-                            }
-                            if (TileValuePtr saved = persisted_.Find(item_id, key)) {
-                              ctx_.tile_cache->Put(key, saved);
-                              return saved;
-                            }
-                            TS_ASSIGN_OR_RETURN(TileValuePtr v, ctx_.tiles->GetThumbnail(t));
-                            persisted_.Save(item_id, key, v);
-                            return v;
-                          });
+  return ServeCachedImage(
+      r, *ctx_.tile_cache, key, filename,
+      [this, t = std::move(*request), key, item_id]() -> StatusOr<TileValuePtr> {
+        if (item_id.empty() || !persisted_.enabled()) {
+          return ctx_.tiles->GetThumbnail(t);
+        }
+        if (TileValuePtr saved = persisted_.Find(item_id, key)) {
+          ctx_.tile_cache->Put(key, saved);
+          return saved;
+        }
+        TS_ASSIGN_OR_RETURN(TileValuePtr v, ctx_.tiles->GetThumbnail(t));
+        persisted_.Save(item_id, key, v);
+        return v;
+      });
 }
 
 }  // namespace tessera

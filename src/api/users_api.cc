@@ -37,8 +37,8 @@ Status ValidateAccount(const UserRecord& u, std::string_view password) {
 
 }  // namespace
 
-StatusOr<UserRecord> CreateAccount(MetadataStore& store, UserRecord user,
-                                   std::string_view password, bool fast_hash) {
+StatusOr<UserRecord> CreateAccount(MetadataStore& store, UserRecord user, std::string_view password,
+                                   bool fast_hash) {
   user.login = ToLower(Trim(user.login));
   user.email = ToLower(Trim(user.email));
   TS_RETURN_IF_ERROR(ValidateAccount(user, password));
@@ -156,7 +156,8 @@ HandlerResult UsersApi::UpdateUser(ApiRequest& r) {
   return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
     TS_RETURN_IF_ERROR(Auth::RequireUser(who));
     const std::string& id = r.PathParam("id");
-    if (!who.admin() && who.user_id() != id) return Auth::Denied(who, AccessLevel::kWrite, "user", id);
+    if (!who.admin() && who.user_id() != id)
+      return Auth::Denied(who, AccessLevel::kWrite, "user", id);
     TS_ASSIGN_OR_RETURN(UserRecord u, ctx_.store->GetUser(id));
     if (const std::string* v = r.Query("firstName")) u.first_name = *v;
     if (const std::string* v = r.Query("lastName")) u.last_name = *v;
@@ -221,8 +222,7 @@ void UsersApi::Register(Router& router) {
         return ApiResponse::Error(PermissionDeniedError("Old password is incorrect."));
       }
       if (new_pw->size() < 6) {
-        return ApiResponse::Error(
-            InvalidArgumentError("Password must be at least 6 characters."));
+        return ApiResponse::Error(InvalidArgumentError("Password must be at least 6 characters."));
       }
       auto hash = HashPassword(*new_pw, ctx_.fast_password_hash);
       if (!hash.ok()) return ApiResponse::Error(hash.status());
@@ -270,8 +270,7 @@ void UsersApi::Register(Router& router) {
       if (Status s = Auth::RequireAdmin(*who); !s.ok()) return ApiResponse::Error(s);
       const std::string* pw = r.Query("password");
       if (!pw || pw->size() < 6) {
-        return ApiResponse::Error(
-            InvalidArgumentError("Password must be at least 6 characters."));
+        return ApiResponse::Error(InvalidArgumentError("Password must be at least 6 characters."));
       }
       auto user = ctx_.store->GetUser(r.PathParam("id"));
       if (!user.ok()) return ApiResponse::Error(user.status());

@@ -13,8 +13,8 @@ namespace tessera {
 // Creates a user with its home folders. Girder's rules: login 1+ characters without '@',
 // a valid-looking email, a password of at least 6 characters. AlreadyExists for a taken
 // login/email.
-StatusOr<UserRecord> CreateAccount(MetadataStore& store, UserRecord user,
-                                   std::string_view password, bool fast_hash);
+StatusOr<UserRecord> CreateAccount(MetadataStore& store, UserRecord user, std::string_view password,
+                                   bool fast_hash);
 // A new token for the user, valid `lifetime_ms`.
 StatusOr<TokenRecord> IssueToken(MetadataStore& store, const std::string& user_id,
                                  int64_t lifetime_ms);

@@ -11,9 +11,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "api/importer.h"
 #include "cache/memory_tile_cache.h"
 #include "cli/app.h"
-#include "api/importer.h"
 #include "core/config.h"
 #include "core/strings.h"
 #include "tiles/metadata_json.h"
@@ -209,20 +209,21 @@ int ImportCommand(const std::vector<std::string>& args) {
   }
   FormatRegistry registry = FormatRegistry::Default();
   bool failed = false;
-  Status s = ImportPaths(**store, registry, parsed->positional, options, [&](const ImportResult& r) {
-    nlohmann::ordered_json j;
-    j["id"] =
-        r.item.id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.item.id);
-    j["name"] = r.item.name;
-    j["path"] = r.path;
-    j["folderId"] = r.item.folder_id;
-    j["largeImage"] = !r.item.source_name.empty();
-    j["sourceName"] = r.item.source_name;
-    if (r.existing) j["existing"] = true;
-    if (!r.error.empty()) j["error"] = r.error;
-    if (r.item.id.empty()) failed = true;
-    std::cout << j.dump() << std::endl;
-  });
+  Status s =
+      ImportPaths(**store, registry, parsed->positional, options, [&](const ImportResult& r) {
+        nlohmann::ordered_json j;
+        j["id"] =
+            r.item.id.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(r.item.id);
+        j["name"] = r.item.name;
+        j["path"] = r.path;
+        j["folderId"] = r.item.folder_id;
+        j["largeImage"] = !r.item.source_name.empty();
+        j["sourceName"] = r.item.source_name;
+        if (r.existing) j["existing"] = true;
+        if (!r.error.empty()) j["error"] = r.error;
+        if (r.item.id.empty()) failed = true;
+        std::cout << j.dump() << std::endl;
+      });
   if (!s.ok()) return Fail(s.message());
   return failed ? 1 : 0;
 }

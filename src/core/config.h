@@ -55,7 +55,7 @@ struct Config {
   // Directories an admin may import from (server-side import); empty = none over REST (the
   // `tessera import` command, run by whoever owns the data directory, is not limited).
   std::vector<std::string> import_roots;
-  int max_thumbnail_files = 10;  // persisted thumbnails per item (0 = never persist)
+  int max_thumbnail_files = 10;     // persisted thumbnails per item (0 = never persist)
   bool fast_password_hash = false;  // tests only (not a setting): the cheapest argon2id costs
 
   // Fills the zero (auto) fields from the machine: memory size (cgroup limit aware), cores and

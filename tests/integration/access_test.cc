@@ -149,18 +149,17 @@ TEST_F(AccessTest, NoRouteLeaksAPrivateItem) {
   }
   // Granting READ to `other` opens the private folder to them (and only READ).
   Json access = {{"users", {{{"id", owner_id}, {"level", 2}}, {{"id", other_id}, {"level", 0}}}}};
-  HttpResult grant = Call("PUT",
-                          "/api/v1/folder/" + private_folder + "/access?access=" +
-                              UrlEncode(access.dump()),
-                          owner);
+  HttpResult grant =
+      Call("PUT", "/api/v1/folder/" + private_folder + "/access?access=" + UrlEncode(access.dump()),
+           owner);
   ASSERT_EQ(grant.status, 200) << grant.body;
   EXPECT_EQ(Call("GET", "/api/v1/item/" + secret + "/tiles/zxy/0/0/0", other).status, 200);
   EXPECT_EQ(Call("PUT", "/api/v1/item/" + secret + "?name=y", other).status, 403);
   EXPECT_EQ(Call("GET", "/api/v1/item/" + secret + "/tiles/zxy/0/0/0", "").status, 401);
   // Only ADMIN on the folder may change its access.
   EXPECT_EQ(Call("PUT",
-                 "/api/v1/folder/" + private_folder + "/access?public=true&access=" +
-                     UrlEncode(access.dump()),
+                 "/api/v1/folder/" + private_folder +
+                     "/access?public=true&access=" + UrlEncode(access.dump()),
                  other)
                 .status,
             403);
@@ -236,18 +235,17 @@ TEST_F(AccessTest, UsersAreCreatedByAdminsWithHomeFolders) {
 TEST_F(AccessTest, FoldersAndItemsCrud) {
   auto [uid, token] = CreateUser("dora");
   const std::string home = HomeFolder(uid, token, "Private");
-  Json f = CallJson("POST", "/api/v1/folder?parentType=folder&parentId=" + home + "&name=Study",
-                    token);
+  Json f =
+      CallJson("POST", "/api/v1/folder?parentType=folder&parentId=" + home + "&name=Study", token);
   const std::string study = f["_id"];
   EXPECT_EQ(f["baseParentType"], "user");
   EXPECT_EQ(f["public"], false);  // the parent's access
-  EXPECT_EQ(Call("POST", "/api/v1/folder?parentType=folder&parentId=" + home + "&name=Study",
-                 token)
+  EXPECT_EQ(Call("POST", "/api/v1/folder?parentType=folder&parentId=" + home + "&name=Study", token)
                 .status,
             400);  // the name is taken
   for (int i = 0; i < 5; ++i) {
-    CallJson("POST",
-             "/api/v1/item?folderId=" + study + "&name=slide" + std::to_string(i) + ".svs", token);
+    CallJson("POST", "/api/v1/item?folderId=" + study + "&name=slide" + std::to_string(i) + ".svs",
+             token);
   }
   Json page = CallJson("GET", "/api/v1/item?folderId=" + study + "&limit=2&offset=1", token);
   ASSERT_EQ(page.size(), 2u);
@@ -261,8 +259,7 @@ TEST_F(AccessTest, FoldersAndItemsCrud) {
   EXPECT_EQ(meta["meta"]["stain"], "H&E");
   meta = CallJson("PUT", "/api/v1/item/" + item + "/metadata", token, 200, R"({"n": null})");
   EXPECT_FALSE(meta["meta"].contains("n"));
-  EXPECT_EQ(Call("PUT", "/api/v1/item/" + item + "/metadata", token, R"({"a.b": 1})").status,
-            400);
+  EXPECT_EQ(Call("PUT", "/api/v1/item/" + item + "/metadata", token, R"({"a.b": 1})").status, 400);
   EXPECT_EQ(Call("PUT", "/api/v1/item/" + item + "/metadata", token, "not json").status, 400);
   // Moving an item needs WRITE on the destination.
   auto [eve_id, eve] = CreateUser("eve");

@@ -272,10 +272,11 @@ TEST_F(ServerTest, UnreadableFilesFailCleanlyAndTheServerKeepsServing) {
   std::string none_id;
   ImportPaths(app().store(), app().registry(), {unopenable}, import_options(),
               [&](const ImportResult& r) {
-    none_id = r.item.id;
-    EXPECT_FALSE(r.error.empty());
-    EXPECT_NE(r.error.find("52479"), std::string::npos) << r.error;
-  }).IgnoreError();
+                none_id = r.item.id;
+                EXPECT_FALSE(r.error.empty());
+                EXPECT_NE(r.error.find("52479"), std::string::npos) << r.error;
+              })
+      .IgnoreError();
   ASSERT_FALSE(none_id.empty());
   HttpResult n = Get("/api/v1/item/" + none_id + "/tiles");
   EXPECT_EQ(n.status, 400);

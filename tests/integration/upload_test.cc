@@ -41,7 +41,8 @@ class UploadTest : public ServerFixture {
                     token);
   }
   HttpResult Chunk(const std::string& upload, size_t offset, const std::string& bytes) {
-    return Call("POST", "/api/v1/file/chunk?uploadId=" + upload + "&offset=" + std::to_string(offset),
+    return Call("POST",
+                "/api/v1/file/chunk?uploadId=" + upload + "&offset=" + std::to_string(offset),
                 token_, bytes, {{"Content-Type", "application/octet-stream"}});
   }
   size_t ItemsInFolder() {
@@ -68,9 +69,9 @@ TEST_F(UploadTest, ChunkedUploadResumesAndBecomesALargeImage) {
   // A wrong offset is 400 and names both; nothing is written.
   HttpResult wrong = Chunk(id, a + 10, png.substr(a, 10));
   EXPECT_EQ(wrong.status, 400);
-  EXPECT_EQ(Json::parse(wrong.body)["message"],
-            "Server has received " + std::to_string(a) + " bytes, but client sent offset " +
-                std::to_string(a + 10) + ".");
+  EXPECT_EQ(Json::parse(wrong.body)["message"], "Server has received " + std::to_string(a) +
+                                                    " bytes, but client sent offset " +
+                                                    std::to_string(a + 10) + ".");
   // A chunk past the declared size is 400.
   HttpResult too_big = Chunk(id, a, png.substr(a) + "extra");
   EXPECT_EQ(too_big.status, 400) << too_big.body;
@@ -117,8 +118,8 @@ TEST_F(UploadTest, ChunkedUploadResumesAndBecomesALargeImage) {
   EXPECT_EQ(part.status, 206);
   EXPECT_EQ(part.body, png.substr(100, 100));
   EXPECT_EQ(part.Header("content-range"), "bytes 100-199/" + std::to_string(png.size()));
-  HttpResult tail = Call("GET", "/api/v1/file/" + fid + "/download", token_, "",
-                         {{"Range", "bytes=-50"}});
+  HttpResult tail =
+      Call("GET", "/api/v1/file/" + fid + "/download", token_, "", {{"Range", "bytes=-50"}});
   EXPECT_EQ(tail.body, png.substr(png.size() - 50));
   HttpResult beyond = Call("GET", "/api/v1/file/" + fid + "/download", token_, "",
                            {{"Range", "bytes=" + std::to_string(png.size()) + "-"}});
@@ -143,8 +144,7 @@ TEST_F(UploadTest, ConcurrentUploadsAndCancel) {
         return c.Request("POST", target, {{"Girder-Token", token_}}, body);
       };
       HttpResult init = call("/api/v1/file?parentType=folder&parentId=" + folder_ + "&name=c" +
-                                 std::to_string(i) + ".png&size=" +
-                                 std::to_string(pngs[i].size()),
+                                 std::to_string(i) + ".png&size=" + std::to_string(pngs[i].size()),
                              "");
       if (init.status != 200) return;
       const std::string id = Json::parse(init.body)["_id"];
@@ -164,14 +164,14 @@ TEST_F(UploadTest, ConcurrentUploadsAndCancel) {
   Json items = CallJson("GET", "/api/v1/item?folderId=" + folder_, token_);
   EXPECT_EQ(items.size(), static_cast<size_t>(kN));
   for (const auto& item : items) {
-    Json files = CallJson("GET", "/api/v1/item/" + item["_id"].get<std::string>() + "/files",
-                          token_);
+    Json files =
+        CallJson("GET", "/api/v1/item/" + item["_id"].get<std::string>() + "/files", token_);
     ASSERT_EQ(files.size(), 1u);
     const int i = std::stoi(item["name"].get<std::string>().substr(1));
-    EXPECT_EQ(Call("GET", "/api/v1/file/" + files[0]["_id"].get<std::string>() + "/download",
-                   token_)
-                  .body,
-              pngs[i]);
+    EXPECT_EQ(
+        Call("GET", "/api/v1/file/" + files[0]["_id"].get<std::string>() + "/download", token_)
+            .body,
+        pngs[i]);
   }
   // A canceled upload leaves neither an item nor its bytes.
   const std::string png = Png(64, 64);
@@ -182,16 +182,15 @@ TEST_F(UploadTest, ConcurrentUploadsAndCancel) {
   EXPECT_FALSE(fs::exists(app().assetstore().TempPath(up["_id"].get<std::string>())));
   EXPECT_EQ(ItemsInFolder(), static_cast<size_t>(kN));
   // Anonymous users and readers cannot upload here.
-  EXPECT_EQ(Call("POST", "/api/v1/file?parentType=folder&parentId=" + folder_ + "&name=a&size=1",
-                 "")
-                .status,
-            401);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/file?parentType=folder&parentId=" + folder_ + "&name=a&size=1", "")
+          .status,
+      401);
   auto [rid, reader] = CreateUser("reader");
-  EXPECT_EQ(Call("POST",
-                 "/api/v1/file?parentType=folder&parentId=" + folder_ + "&name=a&size=1",
-                 reader)
-                .status,
-            403);
+  EXPECT_EQ(
+      Call("POST", "/api/v1/file?parentType=folder&parentId=" + folder_ + "&name=a&size=1", reader)
+          .status,
+      403);
 }
 
 TEST_F(UploadTest, AnUnfinishedUploadSurvivesARestart) {
@@ -228,8 +227,8 @@ TEST_F(UploadTest, ImportIsLimitedToItsRootsAndCachesNothing) {
   const std::string admin = AdminToken();
   auto import = [&](const std::string& path, const std::string& token) {
     return Call("POST",
-                "/api/v1/assetstore/000000000000000000000001/import?importPath=" +
-                    UrlEncode(path) + "&destinationType=folder&destinationId=" + folder_,
+                "/api/v1/assetstore/000000000000000000000001/import?importPath=" + UrlEncode(path) +
+                    "&destinationType=folder&destinationId=" + folder_,
                 token);
   };
   EXPECT_EQ(import(allowed, token_).status, 403);  // admins only
@@ -238,7 +237,7 @@ TEST_F(UploadTest, ImportIsLimitedToItsRootsAndCachesNothing) {
   HttpResult r = import(allowed, admin);
   ASSERT_EQ(r.status, 200) << r.body;
   Json j = Json::parse(r.body);
-  EXPECT_EQ(j["imported"], 2) << j.dump();   // a.png and sub/b.png
+  EXPECT_EQ(j["imported"], 2) << j.dump();        // a.png and sub/b.png
   EXPECT_EQ(j["errors"].size(), 1u) << j.dump();  // the symlink out of the root
   EXPECT_EQ(app().source_cache().Stats().opens, 0u);
   // The subdirectory became a folder; nothing of /outside is visible.
