@@ -180,7 +180,8 @@ HandlerResult FilesApi::InitUpload(ApiRequest& r) {
     if (const std::string* m = r.Query("mimeType")) u.mime_type = *m;
     u.size = *size;
     TS_ASSIGN_OR_RETURN(UploadRecord created, ctx_.store->CreateUpload(u));
-    if (created.size == 0) {  // nothing to wait for
+    if (created.size == 0) {  // nothing to wait for: an empty file, finished at once
+      TS_RETURN_IF_ERROR(ctx_.assetstore->WriteChunk(created.id, 0, "").status());
       TS_ASSIGN_OR_RETURN(auto done, FinishUpload(ctx_, created));
       return ApiResponse::Json(FileJson(done.first));
     }

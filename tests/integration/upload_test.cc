@@ -181,6 +181,10 @@ TEST_F(UploadTest, ConcurrentUploadsAndCancel) {
             200);
   EXPECT_FALSE(fs::exists(app().assetstore().TempPath(up["_id"].get<std::string>())));
   EXPECT_EQ(ItemsInFolder(), static_cast<size_t>(kN));
+  // An empty file needs no chunk: the answer is the file.
+  Json empty = Init("empty.txt", 0, token_);
+  EXPECT_EQ(empty["_modelType"], "file") << empty.dump();
+  EXPECT_EQ(empty["size"], 0);
   // Anonymous users and readers cannot upload here.
   EXPECT_EQ(
       Call("POST", "/api/v1/file?parentType=folder&parentId=" + folder_ + "&name=a&size=1", "")
