@@ -321,6 +321,19 @@ class MetadataStore {
 // Opens (creating and migrating) the SQLite database at `path`.
 StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path);
 
+// Connects to PostgreSQL (`conninfo`: a postgresql:// URL or a libpq keyword string such as
+// "host=/run/postgresql dbname=tessera") with a pool of at most `pool_size` connections, and
+// brings the schema up to date (postgres_schema.h). Unavailable when the server cannot be
+// reached.
+StatusOr<std::unique_ptr<MetadataStore>> OpenPostgresStore(const std::string& conninfo,
+                                                           int pool_size = 8);
+
+// The `database` setting: empty opens SQLite at `sqlite_path`; anything else is PostgreSQL
+// connection info (pool of `pool_size`).
+StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& database,
+                                                           const std::string& sqlite_path,
+                                                           int pool_size);
+
 // True for a well-formed 24-hex id.
 bool IsObjectId(std::string_view id);
 // A fresh ObjectId (seconds, per-process random bytes, counter), for records whose id must be

@@ -121,6 +121,50 @@ TEST_P(StoreConformanceTest, ItemSortsBySizeAndLowerName) {
   (void)none;
 }
 
+// What every backend must agree on, whatever its collation: "name" sorts by bytes (upper case
+// before lower case, UTF-8 after ASCII); "lowerName" and text search fold ASCII letters only
+// (SQLite's lower()), so "É" and "é" stay distinct; ties break on id.
+TEST_P(StoreConformanceTest, NameOrderIsBytesAndCaseFoldingIsAscii) {
+  CollectionRecord c = AddCollection("C", true);
+  FolderRecord f = AddFolder(ParentType::kCollection, c.id, "f");
+  std::vector<ItemRecord> items;
+  for (const char* name : {"b", "\xc3\xa9", "A", "_x", "B", "a", "9", "\xc3\x89", "Z", "10"}) {
+    items.push_back(AddItem(f.id, name));
+  }
+  ListQuery q;
+  q.limit = 0;
+  EXPECT_THAT(Names(*store_->ListItems(f.id, q, AccessFilter::All())),
+              ElementsAre("10", "9", "A", "B", "Z", "_x", "a", "b", "\xc3\x89", "\xc3\xa9"));
+  q.descending = true;
+  EXPECT_THAT(Names(*store_->ListItems(f.id, q, AccessFilter::All())),
+              ElementsAre("\xc3\xa9", "\xc3\x89", "b", "a", "_x", "Z", "B", "A", "9", "10"));
+
+  // lowerName: a == A and b == B, in id order; É (not folded) sorts before é.
+  auto id_of = [&](const std::string& name) {
+    for (const ItemRecord& i : items) {
+      if (i.name == name) return i.id;
+    }
+    return std::string();
+  };
+  auto by_id = [&](const char* x, const char* y) {
+    return id_of(x) < id_of(y) ? std::vector<std::string>{x, y} : std::vector<std::string>{y, x};
+  };
+  std::vector<std::string> expected = {"10", "9", "_x"};
+  for (const auto& pair : {by_id("a", "A"), by_id("b", "B")}) {
+    expected.insert(expected.end(), pair.begin(), pair.end());
+  }
+  expected.insert(expected.end(), {"Z", "\xc3\x89", "\xc3\xa9"});
+  q.sort = "lowerName";
+  q.descending = false;
+  EXPECT_EQ(Names(*store_->ListItems(f.id, q, AccessFilter::All())), expected);
+
+  ListQuery text;
+  text.text = "\xc3\x89";  // É finds itself only
+  EXPECT_THAT(Names(*store_->ListItems(f.id, text, AccessFilter::All())), ElementsAre("\xc3\x89"));
+  text.text = "A";
+  EXPECT_THAT(Names(*store_->ListItems(f.id, text, AccessFilter::All())), ElementsAre("A", "a"));
+}
+
 // --- files
 
 TEST_P(StoreConformanceTest, FilesKeepItemSizeAndLargeImage) {
