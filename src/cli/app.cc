@@ -44,7 +44,9 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
     return UnavailableError("cannot create data directory " + config.data_dir + ": " +
                             ec.message());
   }
-  TS_ASSIGN_OR_RETURN(app->store_, OpenSqliteStore(DatabasePath(config.data_dir)));
+  // The metadata database: SQLite in the data directory, or PostgreSQL (`database`).
+  TS_ASSIGN_OR_RETURN(app->store_, OpenMetadataStore(config.database, DatabasePath(config.data_dir),
+                                                     config.database_pool_size));
   TS_RETURN_IF_ERROR(EnsureAdmin(*app->store_, config, &app->generated_admin_password_));
   TS_ASSIGN_OR_RETURN(Assetstore assets, Assetstore::Open(config.assetstore_dir));
   app->assetstore_ = std::make_unique<Assetstore>(std::move(assets));
