@@ -89,8 +89,8 @@ std::vector<std::string> SettingNames() {
           "max-output-pixels", "request-timeout-s", "tile-cache-policy", "active-window-s",
           "viewer-working-set-tiles", "log-level", "assetstore", "admin-login", "admin-password",
           "open-registration", "token-days", "import-roots", "max-thumbnail-files",
-          // the metadata database
-          "database", "database-pool-size"};
+          // the metadata database, and this node's name in it
+          "database", "database-pool-size", "node-name"};
 }
 
 Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
@@ -161,6 +161,8 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     c->database = std::string(value);
   } else if (key == "database-pool-size") {
     TS_ASSIGN_OR_RETURN(c->database_pool_size, PositiveInt(key, value, 1, 1000));
+  } else if (key == "node-name") {
+    c->node_name = std::string(value);
   } else if (key == "log-level") {
     if (!ParseLogLevel(value, &c->log_level)) {
       return Bad(key, value, "expected debug, info, warning, error or off");

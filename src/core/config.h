@@ -63,6 +63,9 @@ struct Config {
   // keyword string ("host=/run/postgresql dbname=tessera").
   std::string database;
   int database_pool_size = 8;  // PostgreSQL connections per process (at most)
+  // This node's name in job records (a restart interrupts only its own jobs); unique among the
+  // nodes sharing a database. Empty = <host name>:<port>.
+  std::string node_name;
 
   // Fills the zero (auto) fields from the machine: memory size (cgroup limit aware), cores and
   // the open-file limit.

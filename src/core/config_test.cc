@@ -57,6 +57,9 @@ TEST(ConfigTest, DatabaseSettings) {
   EXPECT_EQ(c.database_pool_size, 16);
   ASSERT_TRUE(ApplySetting("database", "", &c).ok());
   EXPECT_TRUE(c.database.empty());
+  EXPECT_TRUE(c.node_name.empty());
+  ASSERT_TRUE(ApplySetting("node-name", "tile-3", &c).ok());
+  EXPECT_EQ(c.node_name, "tile-3");
 }
 
 }  // namespace

@@ -188,6 +188,9 @@ struct JobRecord {
   std::string progress_message;
   std::string log;  // appended lines
   std::string kwargs_json = "{}";
+  // The node running it (JobRunner's node_name), so that a node restarting interrupts only its
+  // own jobs; "" for jobs recorded before nodes were (SQLite schema v2, PostgreSQL v1).
+  std::string node;
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
 };

@@ -17,7 +17,7 @@ namespace {
 
 constexpr char kJobColumns[] =
     "SELECT id, type, title, user_id, item_id, status, progress_current, progress_total, "
-    "progress_message, log, kwargs_json, created_ms, updated_ms FROM jobs ";
+    "progress_message, log, kwargs_json, created_ms, updated_ms, node FROM jobs ";
 
 JobRecord ReadJob(const PgResult& r, int row) {
   JobRecord j;
@@ -34,6 +34,7 @@ JobRecord ReadJob(const PgResult& r, int row) {
   j.kwargs_json = r.Text(row, 10);
   j.created_ms = r.Int(row, 11);
   j.updated_ms = r.Int(row, 12);
+  j.node = r.Text(row, 13);
   return j;
 }
 
@@ -62,11 +63,12 @@ StatusOr<JobRecord> PostgresStore::CreateJob(JobRecord job) {
   TS_RETURN_IF_ERROR(Read([&](PgConnection& c) -> Status {
     return Exec(c,
                 "INSERT INTO jobs (id, type, title, user_id, item_id, status, progress_current, "
-                "progress_total, progress_message, log, kwargs_json, created_ms, updated_ms) "
-                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+                "progress_total, progress_message, log, kwargs_json, created_ms, updated_ms, "
+                "node) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
                 job.id, job.type, job.title, job.user_id, job.item_id,
                 static_cast<int64_t>(job.status), job.progress_current, job.progress_total,
-                job.progress_message, job.log, job.kwargs_json, job.created_ms, job.updated_ms)
+                job.progress_message, job.log, job.kwargs_json, job.created_ms, job.updated_ms,
+                job.node)
         .status();
   }));
   return job;
@@ -91,12 +93,12 @@ Status PostgresStore::UpdateJob(const JobRecord& job) {
         n, Exec(c,
                 "UPDATE jobs SET type = $2, title = $3, user_id = $4, item_id = $5, status = $6, "
                 "progress_current = $7, progress_total = $8, progress_message = $9, log = $10, "
-                "kwargs_json = $11, updated_ms = $12 WHERE id = $1",
+                "kwargs_json = $11, updated_ms = $12, node = $13 WHERE id = $1",
                 job.id, job.type, job.title, job.user_id, job.item_id,
                 static_cast<int64_t>(job.status), job.progress_current, job.progress_total,
                 job.progress_message, job.log,
                 job.kwargs_json.empty() ? std::string("{}") : job.kwargs_json,
-                std::max(NowMs(), job.updated_ms)));
+                std::max(NowMs(), job.updated_ms), job.node));
     return Status::Ok();
   }));
   if (n == 0) return NotFoundError("Invalid job id (" + job.id + ").");

@@ -144,12 +144,16 @@ struct Migration {
   int version;
   const char* sql;
 };
-constexpr Migration kMigrations[] = {{1, kSchemaV1}};
+constexpr char kSchemaV2[] = R"sql(
+ALTER TABLE jobs ADD COLUMN node TEXT COLLATE "C" NOT NULL DEFAULT '';
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion);
 
 constexpr char kVersionSql[] = "SELECT coalesce(max(version), 0) FROM schema_version";
 
-Status Migrate(PgConnection* conn) {
+Status Migrate(PgConnection* conn, int target) {
   TS_ASSIGN_OR_RETURN(PgResult locked, conn->Exec("SELECT pg_advisory_xact_lock($1)",
                                                   PgParams::Of(kMigrationLockKey)));
   TS_RETURN_IF_ERROR(conn->ExecScript(
@@ -163,7 +167,7 @@ Status Migrate(PgConnection* conn) {
                                    std::to_string(kPostgresSchemaVersion) + ")");
   }
   for (const Migration& m : kMigrations) {
-    if (m.version <= version) continue;
+    if (m.version <= version || m.version > target) continue;
     TS_RETURN_IF_ERROR(conn->ExecScript(m.sql));
     TS_RETURN_IF_ERROR(conn->Exec("INSERT INTO schema_version (version, applied_ms) VALUES ($1, "
                                   "(extract(epoch FROM clock_timestamp()) * 1000)::bigint)",
@@ -182,12 +186,12 @@ StatusOr<int> PostgresSchemaVersion(PgConnection* conn) {
   return static_cast<int>(current.Int(0, 0));
 }
 
-Status MigratePostgresSchema(PgConnection* conn) {
+Status MigratePostgresSchema(PgConnection* conn, int target) {
   // The common case (every start but the first) takes no lock.
   auto version = PostgresSchemaVersion(conn);
-  if (version.ok() && *version == kPostgresSchemaVersion) return Status::Ok();
+  if (version.ok() && *version == target) return Status::Ok();
   TS_RETURN_IF_ERROR(conn->ExecScript("BEGIN"));
-  Status s = Migrate(conn);
+  Status s = Migrate(conn, target);
   if (!s.ok()) {
     conn->ExecScript("ROLLBACK").IgnoreError();
     return s;

@@ -6,6 +6,7 @@
 // lower(), exactly what the SQLite store does, whatever locale the database was created with.
 //   v1: Girder's data model (users, tokens, collections, folders, access, items, files,
 //       uploads, jobs, thumbnails), as SQLite's schema v2.
+//   v2: jobs.node (the node running a job; "" for older jobs), as SQLite's v3.
 // Thread-safety: call with a connection to yourself.
 #pragma once
 
@@ -14,10 +15,11 @@
 
 namespace tessera {
 
-inline constexpr int kPostgresSchemaVersion = 1;
+inline constexpr int kPostgresSchemaVersion = 2;
 
-// Creates or migrates the schema. FailedPrecondition for a database newer than this build.
-Status MigratePostgresSchema(PgConnection* conn);
+// Creates or migrates the schema up to `target` (tests build older schemas with it).
+// FailedPrecondition for a database newer than this build.
+Status MigratePostgresSchema(PgConnection* conn, int target = kPostgresSchemaVersion);
 
 // The version the database is at (0 for an empty database).
 StatusOr<int> PostgresSchemaVersion(PgConnection* conn);

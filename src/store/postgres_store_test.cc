@@ -140,6 +140,23 @@ TEST_F(PostgresStoreTest, MigratesFromEmptyAndReRunsAsNoOp) {
   EXPECT_EQ(*again->CountUsers(), 1);
 }
 
+TEST_F(PostgresStoreTest, MigratesAnOlderSchemaKeepingItsRows) {
+  Raw raw(conninfo_);
+  ASSERT_NE(raw.conn(), nullptr);
+  ASSERT_TRUE(MigratePostgresSchema(raw.conn(), 1).ok());
+  EXPECT_EQ(*PostgresSchemaVersion(raw.conn()), 1);
+  raw.Exec(
+      "INSERT INTO jobs (id, title, status, created_ms, updated_ms) VALUES "
+      "('5f0000000000000000000001', 'v1 job', 2, 1, 1)");
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*PostgresSchemaVersion(raw.conn()), kPostgresSchemaVersion);
+  auto job = store->GetJob("5f0000000000000000000001");
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_EQ(job->title, "v1 job");
+  EXPECT_EQ(job->node, "");
+}
+
 TEST_F(PostgresStoreTest, NodesStartingAtOnceMigrateOnce) {
   constexpr int kNodes = 6;
   std::vector<std::thread> threads;

@@ -374,11 +374,14 @@ TEST_P(StoreConformanceTest, Jobs) {
     j.title = "job " + std::to_string(i);
     j.user_id = i % 2 == 0 ? alice.id : bob.id;
     j.created_ms = 1000 + i;
+    if (i == 1) j.node = "node-a:8080";
     auto r = store_->CreateJob(j);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->status, JobStatus::kInactive);
     ids.push_back(r->id);
   }
+  EXPECT_EQ(store_->GetJob(ids[0])->node, "");
+  EXPECT_EQ(store_->GetJob(ids[1])->node, "node-a:8080");
   auto all = store_->ListJobs("", ListQuery());
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   std::vector<std::string> titles;
@@ -400,6 +403,7 @@ TEST_P(StoreConformanceTest, Jobs) {
   j.progress_message = "halfway";
   j.log = "line 1\nline 2\n";
   j.kwargs_json = R"({"tileSize":256})";
+  j.node = "node-b:8080";
   ASSERT_TRUE(store_->UpdateJob(j).ok());
   auto got = store_->GetJob(ids[1]);
   EXPECT_EQ(got->status, JobStatus::kRunning);
@@ -408,6 +412,7 @@ TEST_P(StoreConformanceTest, Jobs) {
   EXPECT_EQ(got->progress_message, "halfway");
   EXPECT_EQ(got->log, "line 1\nline 2\n");
   EXPECT_EQ(got->kwargs_json, R"({"tileSize":256})");
+  EXPECT_EQ(got->node, "node-b:8080");
   EXPECT_EQ(got->user_id, bob.id);
   EXPECT_EQ(got->created_ms, 1001);
   EXPECT_GE(got->updated_ms, got->created_ms);
