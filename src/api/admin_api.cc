@@ -104,6 +104,28 @@ nlohmann::ordered_json CacheInfoJson(const ApiContext& ctx) {
                     {"rejected", t.rejected},
                     {"protectedSkips", t.protected_skips},
                     {"protectedEvictions", t.protected_evictions}};
+  // Shared tile caches: the shared tier's counters, and the in-process front's when tiered.
+  if (const auto tiers = ctx.tile_cache->Tiers()) {
+    const SharedTierStats& b = tiers->shared;
+    Json backend = {{"backend", b.backend},      {"hits", b.hits},
+                    {"misses", b.misses},        {"inserts", b.inserts},
+                    {"errors", b.errors},        {"backoffMisses", b.backoff_misses},
+                    {"skipped", b.skipped},      {"multipartPuts", b.multipart_puts},
+                    {"badValues", b.bad_values}, {"connects", b.connects},
+                    {"clears", b.clears}};
+    if (tiers->front) {
+      const TileCacheStats& f = *tiers->front;
+      backend["front"] = {{"maxsize", f.capacity_bytes},
+                          {"used", f.used_bytes},
+                          {"items", f.items},
+                          {"hits", f.hits},
+                          {"misses", f.misses},
+                          {"evictions", f.evictions}};
+    } else {
+      backend["front"] = nullptr;
+    }
+    j["tileCacheBackend"] = backend;
+  }
   if (ctx.viewers) {
     const ViewerSummary v = ctx.viewers->Summarize();
     // The cache that would hold every active viewer's working set beside what else it holds:
@@ -200,6 +222,31 @@ std::string MetricsText(const ApiContext& ctx) {
   gauge("tile_cache_bytes", "Bytes held by the tile cache.", t.used_bytes);
   gauge("tile_cache_capacity_bytes", "The tile cache budget.", t.capacity_bytes);
   gauge("tile_cache_items", "Entries in the tile cache.", t.items);
+  // Shared tile caches (memcached, redis): present when the tile cache has a shared tier.
+  if (const auto tiers = ctx.tile_cache->Tiers()) {
+    const SharedTierStats& b = tiers->shared;
+    counter("tile_cache_backend_hits_total", "Shared tile tier lookups that found the tile.",
+            b.hits);
+    counter("tile_cache_backend_misses_total",
+            "Shared tile tier lookups that did not (failures included).", b.misses);
+    counter("tile_cache_backend_errors_total",
+            "Shared tile tier calls that failed (refused, timed out, broken).", b.errors);
+    counter("tile_cache_backend_backoff_misses_total",
+            "Shared tile tier calls answered as a miss at once while backing off.",
+            b.backoff_misses);
+    counter("tile_cache_backend_skipped_total",
+            "Values not stored in the shared tier (too large, or pixels).", b.skipped);
+    counter("tile_cache_backend_bad_values_total",
+            "Shared tier values that did not check (key, parts, format).", b.bad_values);
+    counter("tile_cache_backend_connects_total", "Connections opened to the shared tier.",
+            b.connects);
+    if (tiers->front) {
+      gauge("tile_cache_front_bytes", "Bytes held by the in-process front tier.",
+            tiers->front->used_bytes);
+      counter("tile_cache_front_hits_total", "Front tier lookups that found the tile.",
+              tiers->front->hits);
+    }
+  }
   counter("source_cache_hits_total", "Source cache lookups that found the source.", s.hits);
   counter("source_cache_misses_total", "Source cache lookups that did not.", s.misses);
   counter("source_opens_total", "Sources opened.", s.opens);

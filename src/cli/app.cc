@@ -7,6 +7,7 @@
 #include "api/files_api.h"
 #include "api/items_api.h"
 #include "api/users_api.h"
+#include "cache/make_tile_cache.h"
 #include "core/logging.h"
 #include "store/passwords.h"
 
@@ -84,11 +85,13 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   ViewerTrackerOptions viewing;
   viewing.active_window_nanos = int64_t{config.active_window_s} * 1'000'000'000;
   viewing.tiles_per_viewer = static_cast<size_t>(config.viewer_working_set_tiles);
-  viewing.pin_tiles = protect;
+  // Shared tile caches: the pins live in the in-process tier (all of it, or the front tier).
+  const uint64_t in_process_tile_bytes = InProcessTileCacheBytes(config);
+  viewing.pin_tiles = protect && in_process_tile_bytes > 0;
   // What the tracker holds is also in the tile cache: at most half of its budget.
-  viewing.max_pinned_bytes = config.tile_cache_bytes / 2;
+  viewing.max_pinned_bytes = in_process_tile_bytes / 2;
   app->viewers_ = std::make_unique<ViewerTracker>(Clock::Real(), viewing);
-  app->tile_cache_ = std::make_unique<MemoryTileCache>(config.tile_cache_bytes, 32, protect);
+  TS_ASSIGN_OR_RETURN(app->tile_cache_, MakeTileCache(config, protect));
   SourceCacheLimits limits;
   limits.max_sources = static_cast<size_t>(config.max_sources);
   limits.max_memory_bytes = config.source_memory_bytes;

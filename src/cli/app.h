@@ -63,7 +63,7 @@ class App {
   std::unique_ptr<JobRunner> jobs_;
   std::unique_ptr<ViewerTracker> viewers_;
   std::unique_ptr<RouteMetrics> metrics_;
-  std::unique_ptr<MemoryTileCache> tile_cache_;
+  std::unique_ptr<TileCache> tile_cache_;  // cache/make_tile_cache.h (shared tiers too)
   std::unique_ptr<SourceCache> source_cache_;
   std::unique_ptr<TileService> tiles_;
   ApiContext context_;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <thread>
 
@@ -81,16 +82,100 @@ StatusOr<int> PositiveInt(std::string_view key, std::string_view value, int min,
   return static_cast<int>(*v);
 }
 
+// --- Shared tile caches (docs/cache.md#shared-tile-caches) ---
+Status ApplySharedCacheSetting(std::string_view key, std::string_view value, Config* c) {
+  if (key == "cache-backend") {
+    if (value != "memory" && value != "memcached" && value != "redis") {
+      return Bad(key, value, "expected memory, memcached or redis");
+    }
+    c->cache_backend = std::string(value);
+  } else if (key == "cache-servers") {
+    c->cache_servers.clear();
+    for (std::string_view part : Split(value, ',')) {
+      part = Trim(part);
+      if (part.empty()) continue;
+      if (part.front() != '/' && part.rfind(':') == std::string_view::npos) {
+        return Bad(key, value, "expected host:port or socket paths, comma-separated");
+      }
+      c->cache_servers.emplace_back(part);
+    }
+  } else if (key == "cache-username") {
+    c->cache_username = std::string(value);
+  } else if (key == "cache-password") {
+    c->cache_password = std::string(value);
+  } else if (key == "cache-namespace") {
+    const bool ok = !value.empty() && value.size() <= 64 &&
+                    std::all_of(value.begin(), value.end(), [](char ch) {
+                      return std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' ||
+                             ch == '.' || ch == '-';
+                    });
+    if (!ok) return Bad(key, value, "expected 1 to 64 of A-Z a-z 0-9 _ . -");
+    c->cache_namespace = std::string(value);
+  } else if (key == "cache-ttl-s") {
+    TS_ASSIGN_OR_RETURN(c->cache_ttl_s, PositiveInt(key, value, 0, 30 * 24 * 3600));
+  } else if (key == "cache-timeout-ms") {
+    TS_ASSIGN_OR_RETURN(c->cache_timeout_ms, PositiveInt(key, value, 1, 60 * 1000));
+  } else if (key == "cache-front-bytes" || key == "cache-item-max-bytes") {
+    auto v = ParseByteSize(value);
+    if (!v) return Bad(key, value, "expected a size such as 1048576, 512MiB or 2GiB");
+    if (key == "cache-item-max-bytes") {
+      if (*v < 1024) return Bad(key, value, "expected at least 1KiB");
+      c->cache_item_max_bytes = *v;
+    } else {
+      c->cache_front_bytes = *v;
+    }
+  } else if (key == "cache-shared-pixels") {
+    auto b = ParseBool(value);
+    if (!b) return Bad(key, value, "expected true or false");
+    c->cache_shared_pixels = *b;
+  } else {
+    return InvalidArgumentError("unknown setting '" + std::string(key) + "'");
+  }
+  return Status::Ok();
+}
+// --- end shared tile caches ---
+
 }  // namespace
 
 std::vector<std::string> SettingNames() {
-  return {"host", "port", "data", "web-root", "tile-cache-bytes", "source-memory-bytes",
-          "max-sources", "max-open-files", "io-threads", "workers", "max-queue",
-          "max-output-pixels", "request-timeout-s", "tile-cache-policy", "active-window-s",
-          "viewer-working-set-tiles", "log-level", "assetstore", "admin-login", "admin-password",
-          "open-registration", "token-days", "import-roots", "max-thumbnail-files",
+  return {"host",
+          "port",
+          "data",
+          "web-root",
+          "tile-cache-bytes",
+          "source-memory-bytes",
+          "max-sources",
+          "max-open-files",
+          "io-threads",
+          "workers",
+          "max-queue",
+          "max-output-pixels",
+          "request-timeout-s",
+          "tile-cache-policy",
+          "active-window-s",
+          "viewer-working-set-tiles",
+          "log-level",
+          "assetstore",
+          "admin-login",
+          "admin-password",
+          "open-registration",
+          "token-days",
+          "import-roots",
+          "max-thumbnail-files",
+          "cache-backend",
+          "cache-servers",
+          "cache-username",
+          "cache-password",
+          "cache-namespace",
+          "cache-ttl-s",
+          "cache-timeout-ms",
+          "cache-front-bytes",
+          "cache-item-max-bytes",
+          "cache-shared-pixels",
           // the metadata database, and this node's name in it
-          "database", "database-pool-size", "node-name"};
+          "database",
+          "database-pool-size",
+          "node-name"};
 }
 
 Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
@@ -167,6 +252,8 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     if (!ParseLogLevel(value, &c->log_level)) {
       return Bad(key, value, "expected debug, info, warning, error or off");
     }
+  } else if (key.rfind("cache-", 0) == 0) {  // shared tile caches
+    return ApplySharedCacheSetting(key, value, c);
   } else {
     return InvalidArgumentError("unknown setting '" + std::string(key) + "'");
   }

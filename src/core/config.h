@@ -67,6 +67,21 @@ struct Config {
   // nodes sharing a database. Empty = <host name>:<port>.
   std::string node_name;
 
+  // --- Shared tile caches (docs/cache.md#shared-tile-caches) ---
+  // `memory`: the in-process tile cache alone. `memcached` / `redis`: a shared tier several
+  // nodes use, behind an in-process front tier of cache-front-bytes (0: the shared tier only).
+  std::string cache_backend = "memory";
+  std::vector<std::string> cache_servers;  // host:port or unix socket paths
+  std::string cache_username;              // redis ACL user / memcached SASL user
+  std::string cache_password;              // redis AUTH / memcached SASL
+  std::string cache_namespace = "tessera";
+  int cache_ttl_s = 0;  // 0: shared values do not expire
+  int cache_timeout_ms = 100;
+  uint64_t cache_front_bytes = uint64_t{256} << 20;   // at most tile-cache-bytes
+  uint64_t cache_item_max_bytes = uint64_t{1} << 20;  // memcached's default item limit (-I)
+  bool cache_shared_pixels = false;                   // decoded pixels go to the shared tier too
+  // --- end shared tile caches ---
+
   // Fills the zero (auto) fields from the machine: memory size (cgroup limit aware), cores and
   // the open-file limit.
   void ResolveDefaults();

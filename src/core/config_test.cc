@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "testing/temp_dir.h"
@@ -60,6 +61,33 @@ TEST(ConfigTest, DatabaseSettings) {
   EXPECT_TRUE(c.node_name.empty());
   ASSERT_TRUE(ApplySetting("node-name", "tile-3", &c).ok());
   EXPECT_EQ(c.node_name, "tile-3");
+}
+
+// Shared tile caches (docs/cache.md#shared-tile-caches).
+TEST(ConfigTest, SharedCacheSettings) {
+  Config c;
+  EXPECT_EQ(c.cache_backend, "memory");
+  EXPECT_EQ(c.cache_namespace, "tessera");
+  EXPECT_EQ(c.cache_item_max_bytes, 1u << 20);
+  ASSERT_TRUE(ApplySetting("cache-backend", "memcached", &c).ok());
+  ASSERT_TRUE(ApplySetting("cache-servers", "10.0.0.1:11211, 10.0.0.2:11211,/run/m.sock", &c).ok());
+  EXPECT_EQ(c.cache_servers,
+            (std::vector<std::string>{"10.0.0.1:11211", "10.0.0.2:11211", "/run/m.sock"}));
+  ASSERT_TRUE(ApplySetting("cache-front-bytes", "64MiB", &c).ok());
+  EXPECT_EQ(c.cache_front_bytes, 64u << 20);
+  ASSERT_TRUE(ApplySetting("cache-ttl-s", "3600", &c).ok());
+  EXPECT_EQ(c.cache_ttl_s, 3600);
+  ASSERT_TRUE(ApplySetting("cache-shared-pixels", "true", &c).ok());
+  EXPECT_TRUE(c.cache_shared_pixels);
+  EXPECT_FALSE(ApplySetting("cache-backend", "couchbase", &c).ok());
+  EXPECT_FALSE(ApplySetting("cache-servers", "no-port", &c).ok());
+  EXPECT_FALSE(ApplySetting("cache-namespace", "a b", &c).ok());
+  EXPECT_FALSE(ApplySetting("cache-item-max-bytes", "100", &c).ok());
+  EXPECT_FALSE(ApplySetting("cache-nonsense", "1", &c).ok());
+  for (const char* name : {"cache-backend", "cache-servers", "cache-password", "cache-ttl-s"}) {
+    const auto names = SettingNames();
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  }
 }
 
 }  // namespace
