@@ -11,6 +11,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include <nlohmann/json.hpp>
@@ -303,6 +304,12 @@ TEST_P(MultiNodeTest, UploadOnOneNodeViewOnAllSharedTilesAndANodeKilledUnderLoad
   EXPECT_EQ(mismatched.load(), 0);
   EXPECT_EQ(done.load(), 4 * per_client);
   nodes_[2]->process.Wait();
+  // nginx did meet the dead node, and moved on (its error log names the failed upstream).
+  std::ifstream nginx_errors(dir_.path() + "/nginx/error.log");
+  std::stringstream errors;
+  errors << nginx_errors.rdbuf();
+  EXPECT_NE(errors.str().find("127.0.0.1:" + std::to_string(port(2))), std::string::npos)
+      << errors.str();
   // The surviving nodes still answer, and stop cleanly.
   for (int i = 0; i < 2; ++i) {
     HttpClient c("127.0.0.1", port(i));
