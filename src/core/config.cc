@@ -138,44 +138,15 @@ Status ApplySharedCacheSetting(std::string_view key, std::string_view value, Con
 }  // namespace
 
 std::vector<std::string> SettingNames() {
-  return {"host",
-          "port",
-          "data",
-          "web-root",
-          "tile-cache-bytes",
-          "source-memory-bytes",
-          "max-sources",
-          "max-open-files",
-          "io-threads",
-          "workers",
-          "max-queue",
-          "max-output-pixels",
-          "request-timeout-s",
-          "tile-cache-policy",
-          "active-window-s",
-          "viewer-working-set-tiles",
-          "log-level",
-          "assetstore",
-          "admin-login",
-          "admin-password",
-          "open-registration",
-          "token-days",
-          "import-roots",
-          "max-thumbnail-files",
-          "cache-backend",
-          "cache-servers",
-          "cache-username",
-          "cache-password",
-          "cache-namespace",
-          "cache-ttl-s",
-          "cache-timeout-ms",
-          "cache-front-bytes",
-          "cache-item-max-bytes",
-          "cache-shared-pixels",
+  return {"host", "port", "data", "web-root", "tile-cache-bytes", "source-memory-bytes",
+          "max-sources", "max-open-files", "io-threads", "workers", "max-queue",
+          "max-output-pixels", "request-timeout-s", "tile-cache-policy", "active-window-s",
+          "viewer-working-set-tiles", "log-level", "assetstore", "admin-login", "admin-password",
+          "open-registration", "token-days", "import-roots", "max-thumbnail-files", "cache-backend",
+          "cache-servers", "cache-username", "cache-password", "cache-namespace", "cache-ttl-s",
+          "cache-timeout-ms", "cache-front-bytes", "cache-item-max-bytes", "cache-shared-pixels",
           // the metadata database, and this node's name in it
-          "database",
-          "database-pool-size",
-          "node-name"};
+          "database", "database-pool-size", "node-name"};
 }
 
 Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
