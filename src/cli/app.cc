@@ -152,6 +152,11 @@ App::~App() {
 }
 
 Status App::Start() { return server_->Start(); }
+int64_t App::Drain() {
+  const bool all = server_->Drain(std::chrono::seconds(config_.shutdown_grace_s));
+  return all ? 0 : static_cast<int64_t>(server_->Stats().in_flight);
+}
+
 void App::Stop() {
   server_->Stop();
   jobs_->Stop();  // running conversions are canceled, queued ones marked canceled

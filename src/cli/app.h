@@ -31,6 +31,9 @@ class App {
   ~App();
 
   Status Start();
+  // Graceful: stop taking connections and let requests in flight finish, up to
+  // shutdown-grace-s; the number still running when it gave up (0: all finished).
+  int64_t Drain();
   void Stop();
   void Wait();
   uint16_t port() const { return server_->port(); }

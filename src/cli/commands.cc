@@ -170,7 +170,9 @@ int ServeCommand(const std::vector<std::string>& args) {
                 << " workers=" << c.workers;
   int sig = 0;
   sigwait(&signals, &sig);
-  TS_LOG(kInfo) << "signal " << sig << ": stopping";
+  TS_LOG(kInfo) << "signal " << sig << ": draining (up to " << c.shutdown_grace_s << " s)";
+  const int64_t left = (*app)->Drain();
+  if (left > 0) TS_LOG(kWarning) << left << " requests still running after the grace period";
   (*app)->Stop();
   return 0;
 }

@@ -140,11 +140,12 @@ Status ApplySharedCacheSetting(std::string_view key, std::string_view value, Con
 std::vector<std::string> SettingNames() {
   return {"host", "port", "data", "web-root", "tile-cache-bytes", "source-memory-bytes",
           "max-sources", "max-open-files", "io-threads", "workers", "max-queue",
-          "max-output-pixels", "request-timeout-s", "tile-cache-policy", "active-window-s",
-          "viewer-working-set-tiles", "log-level", "assetstore", "admin-login", "admin-password",
-          "open-registration", "token-days", "import-roots", "max-thumbnail-files", "cache-backend",
-          "cache-servers", "cache-username", "cache-password", "cache-namespace", "cache-ttl-s",
-          "cache-timeout-ms", "cache-front-bytes", "cache-item-max-bytes", "cache-shared-pixels",
+          "max-output-pixels", "request-timeout-s", "shutdown-grace-s", "tile-cache-policy",
+          "active-window-s", "viewer-working-set-tiles", "log-level", "assetstore", "admin-login",
+          "admin-password", "open-registration", "token-days", "import-roots",
+          "max-thumbnail-files", "cache-backend", "cache-servers", "cache-username",
+          "cache-password", "cache-namespace", "cache-ttl-s", "cache-timeout-ms",
+          "cache-front-bytes", "cache-item-max-bytes", "cache-shared-pixels",
           // the metadata database, and this node's name in it
           "database", "database-pool-size", "node-name"};
 }
@@ -190,6 +191,8 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     TS_ASSIGN_OR_RETURN(c->viewer_working_set_tiles, PositiveInt(key, value, 0, 1 << 20));
   } else if (key == "request-timeout-s") {
     TS_ASSIGN_OR_RETURN(c->request_timeout_s, PositiveInt(key, value, 1, 24 * 3600));
+  } else if (key == "shutdown-grace-s") {
+    TS_ASSIGN_OR_RETURN(c->shutdown_grace_s, PositiveInt(key, value, 0, 3600));
   } else if (key == "assetstore") {
     c->assetstore_dir = std::string(value);
   } else if (key == "admin-login") {

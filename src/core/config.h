@@ -37,6 +37,9 @@ struct Config {
   // A request must arrive (header and body) and a response must be taken by the client within
   // this many seconds of its start, or the connection is closed (idle keep-alive included).
   int request_timeout_s = 60;
+  // On SIGTERM/SIGINT: requests in flight get this long to finish (new connections are refused
+  // at once, idle ones closed) before the server stops.
+  int shutdown_grace_s = 10;
   // The multi-user promise (docs/cache.md#active-viewers): `protect` keeps every active viewer's
   // recent tiles and the sources being viewed; `lru` is plain least-recently-used.
   std::string tile_cache_policy = "protect";

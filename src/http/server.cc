@@ -89,6 +89,10 @@ const std::string kUnrouted = "unrouted";
 
 struct Counters {
   std::atomic<uint64_t> connections{0}, requests{0}, deferred{0}, rejected{0};
+  // Requests between their first header byte being parsed and their answer being written.
+  std::atomic<int64_t> in_flight{0};
+  // Shutting down gracefully: answer what is in flight with Connection: close, take no more.
+  std::atomic<bool> draining{false};
 };
 
 // Splits a request target into a decoded path and decoded query pairs.
@@ -200,6 +204,9 @@ class IoLoop {
   }
 
   void Add(const std::shared_ptr<Session>& s) { sessions_.push_back(s); }
+  // Closes every connection that waits for a request (draining; on the loop's thread); returns
+  // how many are in the middle of one.
+  size_t CloseIdle();
   // The tick after which an operation started now has timed out.
   uint64_t Deadline() const { return tick_ + timeout_ticks_ + 1; }
 
@@ -243,6 +250,17 @@ class Session : public std::enable_shared_from_this<Session> {
     if (tick >= deadline_) Close();
   }
 
+  // Draining: a connection waiting for its next request, with none of it received (nor waiting
+  // in the socket), is closed; true for one in the middle of a request, which is left to finish
+  // (it closes after its answer).
+  bool CloseIfIdle() {
+    if (busy_ || buffer_.size() > 0) return true;
+    beast::error_code ec;
+    if (socket_.is_open() && socket_.available(ec) > 0 && !ec) return true;
+    Close();
+    return false;
+  }
+
  private:
   void Read() {
     parser_.emplace(options_.max_header_bytes, options_.max_body_bytes);
@@ -253,6 +271,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void OnHeader(beast::error_code ec) {
+    if (!ec) Begin();
     if (ec) return OnRead(ec);
     if (parser_->is_done()) return OnRead(ec);
     if (parser_->expects_continue()) {
@@ -273,12 +292,25 @@ class Session : public std::enable_shared_from_this<Session> {
         [self = shared_from_this()](beast::error_code ec, std::size_t) { self->OnRead(ec); });
   }
 
+  // A request has begun (its header is in); it is in flight until its answer is written.
+  void Begin() {
+    if (busy_) return;
+    busy_ = true;
+    counters_.in_flight.fetch_add(1, std::memory_order_relaxed);
+  }
+  void End() {
+    if (!busy_) return;
+    busy_ = false;
+    counters_.in_flight.fetch_sub(1, std::memory_order_relaxed);
+  }
+
   void OnRead(beast::error_code ec) {
     if (ec == http::error::end_of_stream || ec == net::error::eof ||
         ec == net::error::connection_reset || ec == net::error::operation_aborted ||
         ec == net::error::bad_descriptor) {
       return Close();
     }
+    Begin();  // (a malformed header is answered too)
     if (ec) {
       // Malformed or oversized requests get a clear answer, then the connection closes.
       int status = ec == http::error::header_limit ? 431
@@ -343,6 +375,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
   void Write(ApiResponse resp) {
     current_ = std::move(resp);
+    if (counters_.draining.load(std::memory_order_relaxed)) keep_alive_ = false;
     if (!current_.body_file.empty()) return WriteFile();
     const size_t size = current_.body ? current_.body->size() : 0;
     std::string& h = header_;
@@ -430,7 +463,8 @@ class Session : public std::enable_shared_from_this<Session> {
     RemoveBodyFile();
     file_response_.reset();
     current_ = ApiResponse();
-    if (ec || !keep_alive_) return Close();
+    End();
+    if (ec || !keep_alive_ || counters_.draining.load(std::memory_order_relaxed)) return Close();
     Read();
   }
 
@@ -448,6 +482,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void Close() {
+    End();
     deadline_ = kNever;
     beast::error_code ignored;
     socket_.shutdown(tcp::socket::shutdown_send, ignored);
@@ -474,6 +509,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool keep_alive_ = true;
   bool http10_ = false;
   bool head_request_ = false;
+  bool busy_ = false;  // a request is in flight (counted in counters_.in_flight)
 };
 
 void IoLoop::ScheduleSweep() {
@@ -483,6 +519,14 @@ void IoLoop::ScheduleSweep() {
     Sweep();
     ScheduleSweep();
   });
+}
+
+size_t IoLoop::CloseIdle() {
+  size_t busy = 0;
+  for (const auto& weak : sessions_) {
+    if (std::shared_ptr<Session> s = weak.lock()) busy += s->CloseIfIdle() ? 1 : 0;
+  }
+  return busy;
 }
 
 void IoLoop::Sweep() {
@@ -548,6 +592,40 @@ class HttpServer::Impl {
     });
   }
 
+  bool Drain(std::chrono::milliseconds grace) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopped_) return true;
+    }
+    counters_.draining.store(true);
+    net::post(loops_.front()->ioc, [this] {
+      beast::error_code ignored;
+      acceptor_->close(ignored);
+    });
+    // Idle keep-alive connections are closed now, the rest after their answer; a connection
+    // whose next request is already waiting in its socket counts as busy. Each round asks every
+    // loop (on its own thread) and waits for all their answers.
+    const auto deadline = std::chrono::steady_clock::now() + grace;
+    for (;;) {
+      auto busy = std::make_shared<std::atomic<size_t>>(0);
+      auto answered = std::make_shared<std::atomic<size_t>>(0);
+      for (auto& loop : loops_) {
+        net::post(loop->ioc, [l = loop.get(), busy, answered] {
+          busy->fetch_add(l->CloseIdle());
+          answered->fetch_add(1);
+        });
+      }
+      while (answered->load() < loops_.size() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      if (busy->load() == 0 && counters_.in_flight.load() <= 0) return true;
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  int64_t InFlight() const { return counters_.in_flight.load(); }
+
   void Stop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -576,6 +654,7 @@ class HttpServer::Impl {
     s.requests = counters_.requests.load();
     s.deferred = counters_.deferred.load();
     s.rejected_busy = counters_.rejected.load();
+    s.in_flight = counters_.in_flight.load();
     return s;
   }
 
@@ -601,6 +680,7 @@ HttpServer::~HttpServer() { impl_->Stop(); }
 Status HttpServer::Start() { return impl_->Start(); }
 uint16_t HttpServer::port() const { return impl_->port(); }
 void HttpServer::Stop() { impl_->Stop(); }
+bool HttpServer::Drain(std::chrono::milliseconds grace) { return impl_->Drain(grace); }
 void HttpServer::Wait() { impl_->Wait(); }
 ServerStats HttpServer::Stats() const { return impl_->Stats(); }
 

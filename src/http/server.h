@@ -44,6 +44,7 @@ struct ServerStats {
   uint64_t requests = 0;
   uint64_t deferred = 0;
   uint64_t rejected_busy = 0;
+  int64_t in_flight = 0;  // requests received and not yet answered
 };
 
 class HttpServer {
@@ -57,6 +58,10 @@ class HttpServer {
   Status Start();
   // The bound port (after Start).
   uint16_t port() const;
+  // Graceful shutdown, first half: stops accepting, closes idle connections, lets requests in
+  // flight (their header received) finish and answers them with Connection: close. Returns
+  // once none is left (true) or after `grace` (false). Stop() must follow.
+  bool Drain(std::chrono::milliseconds grace);
   // Stops accepting, closes connections, joins threads. Idempotent.
   void Stop();
   // Blocks until Stop() is called from another thread or a signal handler path.

@@ -2,12 +2,15 @@
 // JSON line per item; info and tile work on real files; every verb has --help; a server killed
 // with SIGKILL in the middle of an upload loses nothing that was acknowledged.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -267,6 +270,81 @@ TEST(CliTest, KillDashNineMidUploadLosesNothingAcknowledged) {
     EXPECT_EQ(c.Get("/api/v1/item/" + item["_id"].get<std::string>() + "/tiles", auth).status, 200);
   }
   EXPECT_EQ(again.Stop(), 0) << again.Log();
+}
+
+// SIGTERM: new connections are refused at once, an idle keep-alive connection is closed, and a
+// request whose body is still arriving finishes and is answered (Connection: close); then the
+// server exits 0.
+TEST(CliTest, SigtermDrainsRequestsInFlight) {
+  TempDir dir;
+  ChildProcess serve;
+  uint16_t port = StartServe(serve, dir.path() + "/data", dir.path() + "/serve.log");
+  ASSERT_NE(port, 0) << serve.Log();
+  HttpClient c("127.0.0.1", port);
+  HttpResult login = c.Get("/api/v1/user/authentication",
+                           {{"Authorization", "Basic " + Base64Encode("admin:kill-test-pw")}});
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string token = JsonOf(login)["authToken"]["token"];
+  const std::string me = JsonOf(c.Get("/api/v1/user/me", {{"Girder-Token", token}}))["_id"];
+  std::string folder;
+  for (const auto& f :
+       JsonOf(c.Get("/api/v1/folder?parentType=user&parentId=" + me, {{"Girder-Token", token}}))) {
+    if (f["name"] == "Private") folder = f["_id"];
+  }
+  const std::string png = VipsEncode(Noise(64, 64, 3, PixelType::kU8, 3), ".png");
+  const std::string upload =
+      JsonOf(c.Request("POST",
+                       "/api/v1/file?parentType=folder&parentId=" + folder +
+                           "&name=drain.png&size=" + std::to_string(png.size()),
+                       {{"Girder-Token", token}}))["_id"];
+  ASSERT_FALSE(upload.empty());
+  // A raw connection sends the chunk's header and half its body, and waits.
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  const std::string head = "POST /api/v1/file/chunk?uploadId=" + upload +
+                           "&offset=0 HTTP/1.1\r\nHost: x\r\nGirder-Token: " + token +
+                           "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+                           std::to_string(png.size()) + "\r\n\r\n";
+  const std::string first = head + png.substr(0, png.size() / 2);
+  ASSERT_EQ(send(fd, first.data(), first.size(), 0), static_cast<ssize_t>(first.size()));
+  // The idle keep-alive connection `c` is open too. SIGTERM, then wait for the real sign that
+  // draining began: the listening socket is closed.
+  ASSERT_EQ(c.Get("/api/v1/system/check").status, 200);
+  serve.Signal(SIGTERM);
+  ASSERT_TRUE(WaitUntil([&] { return !TcpAccepts(port); }, std::chrono::seconds(10)));
+  // The idle connection was closed by the server.
+  HttpResult idle = c.Get("/api/v1/system/check");
+  EXPECT_TRUE(idle.connection_error) << idle.status;
+  // The in-flight chunk completes and is answered.
+  const std::string rest = png.substr(png.size() / 2);
+  ASSERT_EQ(send(fd, rest.data(), rest.size(), MSG_NOSIGNAL), static_cast<ssize_t>(rest.size()))
+      << std::strerror(errno) << "\n"
+      << serve.Log();
+  std::string answer;
+  char buf[4096];
+  ssize_t n;
+  while ((n = recv(fd, buf, sizeof(buf), 0)) > 0) answer.append(buf, static_cast<size_t>(n));
+  close(fd);
+  EXPECT_EQ(answer.rfind("HTTP/1.1 200", 0), 0u) << answer;
+  EXPECT_NE(answer.find("Connection: close"), std::string::npos) << answer;
+  EXPECT_NE(answer.find("\"_modelType\":\"file\""), std::string::npos) << answer;
+  const int status = serve.Wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << status;
+  // The file it completed is there after a restart.
+  ChildProcess again;
+  port = StartServe(again, dir.path() + "/data", dir.path() + "/again.log");
+  ASSERT_NE(port, 0);
+  HttpClient c2("127.0.0.1", port);
+  HttpResult listed = c2.Get("/api/v1/item?folderId=" + folder, {{"Girder-Token", token}});
+  ASSERT_EQ(listed.status, 200) << listed.error << listed.body << again.Log();
+  nlohmann::json items =
+      JsonOf(c2.Get("/api/v1/item?folderId=" + folder, {{"Girder-Token", token}}));
+  ASSERT_EQ(items.size(), 1u) << items.dump() << answer;
+  EXPECT_EQ(items[0]["name"], "drain.png");
 }
 
 }  // namespace
