@@ -163,9 +163,11 @@ StatusOr<std::vector<ItemRecord>> PostgresStore::ListItems(const std::string& fo
   if (!folder_id.empty()) TS_RETURN_IF_ERROR(CheckId(folder_id));
   TS_ASSIGN_OR_RETURN(std::string tail,
                       ListTailSql({"i.name"}, "i.name", "i.id", query, kItemSort));
+  // Two statements rather than "($1 = '' OR i.folder_id = $1)": a prepared statement's generic
+  // plan could not use the (folder_id, name, id) index for the per-folder page otherwise.
   const std::string sql = std::string(kItemColumns) +
-                          "JOIN folders f ON f.id = i.folder_id WHERE ($1 = '' OR i.folder_id = "
-                          "$1) AND " +
+                          "JOIN folders f ON f.id = i.folder_id WHERE " +
+                          (folder_id.empty() ? "TRUE" : "i.folder_id = $1") + " AND " +
                           VisibleSql("f", "folder") + tail;
   std::vector<ItemRecord> out;
   TS_RETURN_IF_ERROR(Read([&](PgConnection& c) -> Status {

@@ -80,7 +80,7 @@ CREATE TABLE items (
   large_image_file_id TEXT COLLATE "C" NOT NULL DEFAULT '',
   source_name TEXT COLLATE "C" NOT NULL DEFAULT '',
   large_image_job_id TEXT COLLATE "C" NOT NULL DEFAULT '');
-CREATE INDEX items_folder_name ON items(folder_id, name);
+CREATE INDEX items_folder_name ON items(folder_id, name, id);
 CREATE INDEX items_name ON items(name);
 
 CREATE TABLE files (

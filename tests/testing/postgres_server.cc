@@ -12,11 +12,18 @@
 namespace tessera {
 namespace {
 
-// Prefixes a command so that it runs as the `postgres` user when we are root.
-std::vector<std::string> AsServerUser(std::vector<std::string> argv) {
-  if (geteuid() != 0) return argv;
-  std::vector<std::string> out = {FindProgram("setpriv"), "--reuid=postgres", "--regid=postgres",
-                                  "--init-groups", "--"};
+// Prefixes a command so that it runs as the `postgres` user when we are root, and (with
+// `die_with_test`) so that the server gets SIGQUIT (immediate shutdown) if the test process dies
+// without stopping it. setpriv execs the command: the child stays the server itself.
+std::vector<std::string> AsServerUser(std::vector<std::string> argv, bool die_with_test = false) {
+  const std::string setpriv = FindProgram("setpriv");
+  if (setpriv.empty() || (geteuid() != 0 && !die_with_test)) return argv;
+  std::vector<std::string> out = {setpriv};
+  if (geteuid() == 0) {
+    out.insert(out.end(), {"--reuid=postgres", "--regid=postgres", "--init-groups"});
+  }
+  if (die_with_test) out.insert(out.end(), {"--pdeathsig", "SIGQUIT"});
+  out.push_back("--");
   out.insert(out.end(), argv.begin(), argv.end());
   return out;
 }
@@ -95,29 +102,15 @@ std::unique_ptr<PostgresServer> PostgresServer::Start(std::string* error) {
 }
 
 bool PostgresServer::Launch(std::string* error) {
-  std::vector<std::string> argv = AsServerUser({bin_dir_ + "/postgres",
-                                                "-D",
-                                                data_dir_,
-                                                "-k",
-                                                dir_.path(),
-                                                "-p",
-                                                std::to_string(port_),
-                                                "-c",
-                                                "listen_addresses=127.0.0.1",
-                                                "-c",
-                                                "fsync=off",
-                                                "-c",
-                                                "synchronous_commit=off",
-                                                "-c",
-                                                "full_page_writes=off",
-                                                "-c",
-                                                "shared_buffers=16MB",
-                                                "-c",
-                                                "max_connections=200",
-                                                "-c",
-                                                "unix_socket_permissions=0777",
-                                                "-c",
-                                                "log_min_messages=warning"});
+  std::vector<std::string> server = {
+      bin_dir_ + "/postgres", "-D", data_dir_, "-k", dir_.path(), "-p", std::to_string(port_)};
+  // Fast and small: a test server's data is thrown away.
+  for (const char* setting : {"listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off",
+                              "full_page_writes=off", "shared_buffers=16MB", "max_connections=200",
+                              "unix_socket_permissions=0777", "log_min_messages=warning"}) {
+    server.insert(server.end(), {"-c", setting});
+  }
+  const std::vector<std::string> argv = AsServerUser(server, /*die_with_test=*/true);
   const std::string log = dir_.path() + "/postgres.log";
   if (!process_.Start(argv, log)) {
     *error = "cannot start " + bin_dir_ + "/postgres";

@@ -3,7 +3,9 @@
 // for speed (fsync, synchronous_commit and full_page_writes off, small shared_buffers), with
 // trust authentication for the `postgres` role. CreateDatabase() hands each test a fresh empty
 // database. When the test runs as root (PostgreSQL refuses root), initdb and postgres run as
-// the `postgres` system user (setpriv), with the directory given to it.
+// the `postgres` system user (setpriv), with the directory given to it. The server is told to
+// quit when the thread that started it dies (a crashed test leaves no server behind), so start
+// and restart it from a thread that outlives its use (the gtest main thread).
 //
 // PostgresEnvironment starts one server per test binary (register it with
 // testing::AddGlobalTestEnvironment) and stops it at the end; tests reach it through
