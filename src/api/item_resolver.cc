@@ -35,6 +35,7 @@ StatusOr<ResolvedItem> ItemResolver::Resolve(const std::string& id, const ApiReq
     entry.item = std::make_shared<const ItemRecord>(std::move(item));
     entry.checked_nanos = now;
     entry.file_status = Status::Ok();
+    const std::string previous_key = std::move(entry.source_key);
     entry.source_key.clear();
     if (!entry.item->source_name.empty()) {
       auto st = ctx_.fs->Stat(entry.item->path);
@@ -45,6 +46,12 @@ StatusOr<ResolvedItem> ItemResolver::Resolve(const std::string& id, const ApiReq
         entry.file_status =
             NotFoundError("The file of item " + id + " is missing: " + entry.item->path);
       }
+    }
+    // The file changed, vanished or was replaced: the source opened on its old version holds a
+    // handle to bytes that are gone (or to a deleted inode), so it leaves the cache now, with
+    // the sources derived from it; the new version is opened on demand.
+    if (!previous_key.empty() && previous_key != entry.source_key && ctx_.source_cache) {
+      ctx_.source_cache->Erase(previous_key);
     }
     std::lock_guard<std::mutex> lock(mu_);
     if (items_.size() > 100000) items_.clear();  // a bound, not a policy: entries are small

@@ -145,6 +145,51 @@ TEST_F(CacheTest, ARewrittenFileIsNotServedStale) {
   EXPECT_LE(CompareImages(t, *ref, 512, 512, 3).max_abs, 2);
 }
 
+// A file truncated, then removed, under its open source: errors for that item only, the stale
+// source leaves the cache at once, and the file's return is served again (reopened).
+TEST_F(CacheTest, ATruncatedOrRemovedFileFailsItsItemOnlyAndIsReopenedWhenBack) {
+  TS_REQUIRE_TESTDATA(svs, "CMU-1-Small-Region.svs");
+  TS_REQUIRE_TESTDATA(boxes, "boxes.tiff");
+  namespace fs = std::filesystem;
+  const std::string path = dir_->path() + "/fragile.svs";
+  fs::copy_file(svs, path);
+  const std::string id = Import(path);
+  const std::string other = Import(boxes);
+  const std::string tile = "/api/v1/item/" + id + "/tiles/zxy/4/1/1?encoding=PNG";
+  HttpResult before = Get(tile);
+  ASSERT_EQ(before.status, 200) << before.body;
+  EXPECT_EQ(app().source_cache().Stats().items, 1u);
+  const uint64_t opens = app().source_cache().Stats().opens;
+  // Truncated to a tenth: the tiles past the cut cannot be read.
+  fs::resize_file(path, fs::file_size(svs) / 10);
+  for (const char* t : {"/tiles", "/tiles/zxy/4/1/1", "/tiles/zxy/0/0/0", "/tiles/thumbnail"}) {
+    HttpResult r = Get("/api/v1/item/" + id + t);
+    EXPECT_GE(r.status, 400) << t;
+    EXPECT_LT(r.status, 600) << t;
+    auto j = Json::parse(r.body, nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << t << ": " << r.body;
+    EXPECT_TRUE(j.contains("message") && j.contains("type")) << t << ": " << r.body;
+  }
+  // Removed: 404 naming the file. The source opened on the old bytes is gone from the cache
+  // (`other` is not open yet).
+  fs::remove(path);
+  HttpResult gone = Get(tile);
+  EXPECT_EQ(gone.status, 404) << gone.body;
+  EXPECT_NE(gone.body.find("fragile.svs"), std::string::npos) << gone.body;
+  EXPECT_EQ(app().source_cache().Stats().items, 0u);
+  // Meanwhile the other item is served.
+  EXPECT_EQ(Get("/api/v1/item/" + other + "/tiles/zxy/0/0/0").status, 200);
+  // The file comes back: reopened, the same pixels as before.
+  fs::copy_file(svs, path);
+  HttpResult back = Get(tile);
+  ASSERT_EQ(back.status, 200) << back.body;
+  EXPECT_EQ(back.body, before.body);
+  EXPECT_GT(app().source_cache().Stats().opens, opens);
+  // Only the current version is open: every stale one was dropped.
+  EXPECT_EQ(app().source_cache().Stats().items, 2u);  // this item and `other`
+  EXPECT_EQ(Get("/api/v1/system/check").status, 200);
+}
+
 TEST_F(CacheTest, CachedImagesAreHitsWithTheirOwnETags) {
   TS_REQUIRE_TESTDATA(svs, "CMU-1-Small-Region.svs");
   TS_REQUIRE_TESTDATA(boxes, "boxes.tiff");
