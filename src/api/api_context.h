@@ -48,6 +48,7 @@ struct ApiContext {
   bool fast_password_hash = false;                    // tests: the cheapest argon2id parameters
   std::vector<std::string> import_roots;              // server-side import is limited to these
   int max_thumbnail_files = 10;                       // persisted thumbnails per item
+  uint64_t max_upload_bytes = 0;                      // per upload (0: no limit)
   std::string thumbnail_dir;  // where they are written; empty: not persisted
 };
 

@@ -182,6 +182,11 @@ HandlerResult FilesApi::InitUpload(ApiRequest& r) {
     } else {
       return InvalidArgumentError("parentType must be folder or item.");
     }
+    if (ctx_.max_upload_bytes > 0 && static_cast<uint64_t>(*size) > ctx_.max_upload_bytes) {
+      return InvalidArgumentError("File is too large: " + std::to_string(*size) +
+                                  " bytes, the limit is " + std::to_string(ctx_.max_upload_bytes) +
+                                  " (max-upload-bytes).");
+    }
     TS_ASSIGN_OR_RETURN(int64_t free_bytes, ctx_.assetstore->FreeBytes());
     if (*size > free_bytes) {
       return ResourceExhaustedError("Not enough disk space for " + std::to_string(*size) +

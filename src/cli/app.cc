@@ -118,6 +118,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->context_.fast_password_hash = config.fast_password_hash;
   app->context_.import_roots = config.import_roots;
   app->context_.max_thumbnail_files = config.max_thumbnail_files;
+  app->context_.max_upload_bytes = config.max_upload_bytes;
   app->context_.thumbnail_dir = app->assetstore_->root() + "/thumbnails";
   app->context_.jobs = app->jobs_.get();
   app->context_.tiles = app->tiles_.get();

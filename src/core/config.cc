@@ -143,8 +143,8 @@ std::vector<std::string> SettingNames() {
           "max-output-pixels", "request-timeout-s", "shutdown-grace-s", "tile-cache-policy",
           "active-window-s", "viewer-working-set-tiles", "log-level", "assetstore", "admin-login",
           "admin-password", "open-registration", "token-days", "import-roots",
-          "max-thumbnail-files", "cache-backend", "cache-servers", "cache-username",
-          "cache-password", "cache-namespace", "cache-ttl-s", "cache-timeout-ms",
+          "max-thumbnail-files", "max-upload-bytes", "cache-backend", "cache-servers",
+          "cache-username", "cache-password", "cache-namespace", "cache-ttl-s", "cache-timeout-ms",
           "cache-front-bytes", "cache-item-max-bytes", "cache-shared-pixels",
           // the metadata database, and this node's name in it
           "database", "database-pool-size", "node-name"};
@@ -216,6 +216,10 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     }
   } else if (key == "max-thumbnail-files") {
     TS_ASSIGN_OR_RETURN(c->max_thumbnail_files, PositiveInt(key, value, 0, 1000));
+  } else if (key == "max-upload-bytes") {
+    auto v = ParseByteSize(value);
+    if (!v) return Bad(key, value, "expected a size such as 0 (no limit), 512MiB or 20GiB");
+    c->max_upload_bytes = *v;
   } else if (key == "database") {  // the metadata database: empty = SQLite, else PostgreSQL
     c->database = std::string(value);
   } else if (key == "database-pool-size") {

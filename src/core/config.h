@@ -59,6 +59,7 @@ struct Config {
   // `tessera import` command, run by whoever owns the data directory, is not limited).
   std::vector<std::string> import_roots;
   int max_thumbnail_files = 10;     // persisted thumbnails per item (0 = never persist)
+  uint64_t max_upload_bytes = 0;    // the largest file one upload may declare (0 = no limit)
   bool fast_password_hash = false;  // tests only (not a setting): the cheapest argon2id costs
 
   // --- The metadata database (docs/operations.md#postgresql)

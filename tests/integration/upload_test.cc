@@ -20,6 +20,7 @@ class UploadTest : public ServerFixture {
   void Configure(Config& c) override {
     roots_ = std::make_unique<TempDir>();
     c.import_roots = {roots_->path() + "/allowed"};
+    c.max_upload_bytes = uint64_t{64} << 20;
     fs::create_directories(roots_->path() + "/allowed/sub");
     fs::create_directories(roots_->path() + "/outside");
   }
@@ -72,6 +73,13 @@ TEST_F(UploadTest, ChunkedUploadResumesAndBecomesALargeImage) {
   EXPECT_EQ(Json::parse(wrong.body)["message"], "Server has received " + std::to_string(a) +
                                                     " bytes, but client sent offset " +
                                                     std::to_string(a + 10) + ".");
+  // A declared size over max-upload-bytes is refused before anything is written.
+  HttpResult huge = Call("POST",
+                         "/api/v1/file?parentType=folder&parentId=" + folder_ +
+                             "&name=huge.png&size=" + std::to_string((uint64_t{64} << 20) + 1),
+                         token_);
+  EXPECT_EQ(huge.status, 400) << huge.body;
+  EXPECT_NE(huge.body.find("max-upload-bytes"), std::string::npos) << huge.body;
   // A chunk past the declared size is 400.
   HttpResult too_big = Chunk(id, a, png.substr(a) + "extra");
   EXPECT_EQ(too_big.status, 400) << too_big.body;
