@@ -117,17 +117,21 @@ TileValuePtr TileService::TryCached(const TileRequest& r) {
   // A request that may pass through looks at the unstyled tile first: when it is stored in
   // the wanted encoding it is the answer, and no second entry holds the same bytes.
   if (MayPassThrough(r)) {
-    TileValuePtr u = tiles_.Get(UnstyledTileKey(r.source.key, r.frame, r.level, r.x, r.y));
+    TileValuePtr u = tiles_.GetLocal(UnstyledTileKey(r.source.key, r.frame, r.level, r.x, r.y));
     if (u && u->encoding == r.encode.encoding && (!u->needs_icc || r.style == kIccOffStyle)) {
       passthrough_.fetch_add(1, std::memory_order_relaxed);
       return u;
     }
   }
-  return tiles_.Get(EncodedTileKey(r));
+  // In-process tiers only: a shared tier (a network hop) is looked up by GetTile on a worker.
+  return tiles_.GetLocal(EncodedTileKey(r));
 }
 
 std::optional<StatusOr<TileValuePtr>> TileService::TryServeInline(const TileRequest& r) {
   if (!MayPassThrough(r)) return std::nullopt;  // decoding belongs on a worker
+  // A shared tile tier: its lookup and the Put of what is read are network hops, and those
+  // belong on a worker too (the HTTP thread must not wait on memcached or redis).
+  if (tiles_.has_shared_tier()) return std::nullopt;
   SourcePtr source = sources_.Peek(r.source.key);
   if (!source) return std::nullopt;  // opening belongs on a worker
   if (Status range = CheckTileInRange(*source, r.frame, r.level, r.x, r.y); !range.ok()) {

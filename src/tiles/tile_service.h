@@ -65,13 +65,15 @@ class TileService {
   TileService(const FormatRegistry& registry, TileCache& tiles, SourceCache& sources,
               TileServiceOptions options = {});
 
-  // The answer from the tile cache alone, or nullptr. Never opens, reads or decodes.
+  // The answer from the tile cache alone, or nullptr. Never opens, reads or decodes, and never
+  // waits on the network: only in-process tiers are asked (TileCache::GetLocal).
   TileValuePtr TryCached(const TileRequest& request);
 
   // For the HTTP thread, after a TryCached miss: a passthrough-eligible request (no style,
   // default edge) whose source is already open and whose stored bytes are in memory (page
   // cache) is read and answered right here, without the hop to a worker; a tile outside the
-  // image is answered with its error. nullopt: this needs a worker (GetTile).
+  // image is answered with its error. nullopt: this needs a worker (GetTile) — always with a
+  // shared tile tier (TileCache::has_shared_tier), whose calls are network hops.
   std::optional<StatusOr<TileValuePtr>> TryServeInline(const TileRequest& request);
 
   // The encoded tile (an encoded TileValue). OutOfRange for a tile outside the image,
