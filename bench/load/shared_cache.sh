@@ -55,7 +55,7 @@ done
 MEMCACHED=$(command -v memcached || true)
 REDIS=$(command -v redis-server || true)
 
-WORK=$(mktemp -d)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tessera-shared-cache.XXXXXX")
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
