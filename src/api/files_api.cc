@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 
 #include "api/auth.h"
 #include "api/importer.h"
@@ -110,8 +111,15 @@ StatusOr<std::pair<FileRecord, ItemRecord>> FinishUpload(const ApiContext& ctx,
 
 Status RecoverUploads(const ApiContext& ctx) {
   TS_ASSIGN_OR_RETURN(auto uploads, ctx.store->ListUploads());
-  std::vector<std::string> live;
+  std::set<std::string> live;
   for (const UploadRecord& u : uploads) {
+    live.insert(u.id);
+    // Another node sharing the store and assetstore is writing it: its business.
+    auto lock = ctx.assetstore->LockUpload(u.id, false);
+    if (!lock.ok()) {
+      if (lock.status().code() == StatusCode::kFailedPrecondition) continue;
+      return lock.status();
+    }
     TS_ASSIGN_OR_RETURN(int64_t have, ctx.assetstore->TempSize(u.id));
     std::error_code ec;
     const bool finalized = std::filesystem::exists(ctx.assetstore->FinalPath(u.id), ec);
@@ -125,13 +133,18 @@ Status RecoverUploads(const ApiContext& ctx) {
       TS_LOG(kWarning) << "upload " << u.id
                        << " could not be completed: " << done.status().message();
     }
-    live.push_back(u.id);
     if (have != u.received) TS_RETURN_IF_ERROR(ctx.store->SetUploadReceived(u.id, have));
   }
-  return ctx.assetstore->ReclaimTemp(live);
+  // A temp file without a listed upload is garbage unless the upload was created since the
+  // listing (by another node): ask the store again before removing it.
+  return ctx.assetstore->ReclaimTemp([&](const std::string& id) {
+    if (live.count(id)) return true;
+    auto u = ctx.store->GetUpload(id);
+    return u.ok() || u.status().code() != StatusCode::kNotFound;
+  });
 }
 
-std::shared_ptr<std::mutex> FilesApi::UploadLock(const std::string& upload_id) {
+std::shared_ptr<std::mutex> FilesApi::UploadMutex(const std::string& upload_id) {
   std::lock_guard<std::mutex> lock(mu_);
   if (upload_locks_.size() > 4096) {
     for (auto it = upload_locks_.begin(); it != upload_locks_.end();) {
@@ -203,8 +216,12 @@ HandlerResult FilesApi::Chunk(ApiRequest& r) {
       if (!offset || *offset < 0) {
         return InvalidArgumentError("Invalid offset: \"" + offset_text + "\".");
       }
-      auto lock = UploadLock(upload_id);
+      auto lock = UploadMutex(upload_id);
       std::lock_guard<std::mutex> guard(*lock);
+      // And across the nodes that share the assetstore (their chunks of one upload may come in
+      // through different nodes behind a load balancer).
+      TS_ASSIGN_OR_RETURN(UploadLock file_lock,
+                          ctx_.assetstore->LockUpload(upload_id, /*wait=*/true));
       TS_ASSIGN_OR_RETURN(UploadRecord u, ctx_.store->GetUpload(upload_id));
       if (u.user_id != who.user_id() && !who.admin()) {
         return PermissionDeniedError("You did not initiate this upload.");
@@ -308,8 +325,9 @@ void FilesApi::Register(Router& router) {
       if (u.user_id != who.user_id() && !who.admin()) {
         return PermissionDeniedError("You did not initiate this upload.");
       }
-      auto lock = UploadLock(u.id);
+      auto lock = UploadMutex(u.id);
       std::lock_guard<std::mutex> guard(*lock);
+      TS_ASSIGN_OR_RETURN(UploadLock file_lock, ctx_.assetstore->LockUpload(u.id, /*wait=*/true));
       TS_RETURN_IF_ERROR(ctx_.store->DeleteUpload(u.id));
       TS_RETURN_IF_ERROR(ctx_.assetstore->RemoveTemp(u.id));
       return ApiResponse::Json(UploadJson(u));

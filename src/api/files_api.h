@@ -35,7 +35,7 @@ class FilesApi {
   HandlerResult Chunk(ApiRequest& r);
   HandlerResult Download(ApiRequest& r, const std::string& file_id);
   // The per-upload lock that serialises its chunks.
-  std::shared_ptr<std::mutex> UploadLock(const std::string& upload_id);
+  std::shared_ptr<std::mutex> UploadMutex(const std::string& upload_id);
 
   const ApiContext& ctx_;
   std::mutex mu_;

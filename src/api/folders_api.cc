@@ -115,6 +115,14 @@ void FoldersApi::Register(Router& router) {
       return ApiResponse::Json(FolderJson(f, who));
     });
   });
+  router.Add("GET", "/api/v1/folder/{id}/rootpath", [this](ApiRequest& r) -> HandlerResult {
+    return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
+      TS_ASSIGN_OR_RETURN(FolderRecord f,
+                          ctx_.auth->FolderFor(who, r.PathParam("id"), AccessLevel::kRead));
+      TS_ASSIGN_OR_RETURN(Json chain, RootPathJson(*ctx_.store, f.parent_type, f.parent_id, who));
+      return ApiResponse::Json(chain);
+    });
+  });
   router.Add("PUT", "/api/v1/folder/{id}", [this](ApiRequest& r) -> HandlerResult {
     return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
       TS_ASSIGN_OR_RETURN(FolderRecord f,

@@ -58,6 +58,15 @@ void ItemsApi::Register(Router& router) {
       return ApiResponse::Json(ItemJson(item));
     });
   });
+  router.Add("GET", "/api/v1/item/{id}/rootpath", [this](ApiRequest& r) -> HandlerResult {
+    return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
+      TS_ASSIGN_OR_RETURN(ItemRecord item,
+                          ctx_.auth->ItemFor(who, r.PathParam("id"), AccessLevel::kRead));
+      TS_ASSIGN_OR_RETURN(Json chain,
+                          RootPathJson(*ctx_.store, ParentType::kFolder, item.folder_id, who));
+      return ApiResponse::Json(chain);
+    });
+  });
   router.Add("PUT", "/api/v1/item/{id}", [this](ApiRequest& r) -> HandlerResult {
     return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
       TS_ASSIGN_OR_RETURN(ItemRecord item,

@@ -129,6 +129,7 @@ Status JobRunner::Start() {
   }
   for (JobRecord& job : *jobs) {
     if (job.status != JobStatus::kQueued && job.status != JobStatus::kRunning) continue;
+    if (!job.node.empty() && job.node != options_.node_name) continue;  // another node's
     job.status = JobStatus::kError;
     AppendLine(job, "Job interrupted by a restart.");
     job.updated_ms = NowMs();
@@ -144,6 +145,7 @@ StatusOr<JobRecord> JobRunner::Submit(JobRecord job, Work work) {
     if (!started_ || stopping_) return UnavailableError("Background jobs are not running.");
   }
   job.status = JobStatus::kQueued;
+  job.node = options_.node_name;
   job.created_ms = job.updated_ms = NowMs();
   TS_ASSIGN_OR_RETURN(JobRecord created, store_.CreateJob(std::move(job)));
   {

@@ -14,10 +14,11 @@
 // and ends CANCELED when its work returns. A job this runner does not hold (another process's)
 // that the store still shows QUEUED/RUNNING is marked CANCELED in the store; its owner notices
 // at its next progress write, which re-reads the record first.
-// Start() marks the jobs a previous process left QUEUED or RUNNING as ERROR ("interrupted by a
-// restart"): their workers died with it. (With several nodes on one database this would also
-// end other live nodes' jobs: records carry no owner yet.) Stop() cancels what is running, marks
-// what is queued CANCELED and joins the workers.
+// Every job records the node that runs it (`node_name`, the `node-name` setting). Start() marks
+// the jobs a previous process of this node left QUEUED or RUNNING as ERROR ("interrupted by a
+// restart"): their workers died with it. Jobs of other nodes sharing the database are left
+// alone (they may be running); jobs with no node (recorded before nodes were) count as this
+// node's. Stop() cancels what is running, marks what is queued CANCELED and joins the workers.
 //
 // Timestamps (created/updated, Unix ms) come from `now_ms`, throttling from `clock`; both are
 // injected so tests control time. A failed store write is logged and the job goes on.
@@ -50,6 +51,9 @@ struct JobRunnerOptions {
   int64_t progress_interval_nanos = 250'000'000;
   const Clock* clock = &Clock::Real();
   std::function<int64_t()> now_ms;  // wall clock, Unix ms (default: the system clock)
+  // This node's name in job records; unique among the nodes sharing a database and the same
+  // across restarts of one node (the server uses host name:port).
+  std::string node_name;
 };
 
 class JobContext {
@@ -98,8 +102,8 @@ class JobRunner {
   JobRunner(const JobRunner&) = delete;
   JobRunner& operator=(const JobRunner&) = delete;
 
-  // Marks the jobs left QUEUED or RUNNING by a previous process as ERROR, then starts the
-  // workers. Once; FailedPrecondition afterwards.
+  // Marks the jobs left QUEUED or RUNNING by a previous process of this node as ERROR, then
+  // starts the workers. Once; FailedPrecondition afterwards.
   Status Start() EXCLUDES(mu_);
 
   // Creates the record (status QUEUED, timestamps set) and queues `work`. Unavailable when the

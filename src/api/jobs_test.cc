@@ -279,6 +279,50 @@ TEST_P(JobRunnerTest, StartMarksJobsOfAPreviousRunAsErrors) {
   EXPECT_EQ(runner->Start().code(), StatusCode::kFailedPrecondition);
 }
 
+// Several nodes share one database: a node restarting interrupts its own jobs (and those
+// recorded before jobs had a node), never another node's.
+TEST_P(JobRunnerTest, StartInterruptsOnlyThisNodesJobs) {
+  auto left = [&](const std::string& node) {
+    JobRecord job = NewJob("on " + node);
+    job.status = JobStatus::kRunning;
+    job.node = node;
+    auto created = store_->CreateJob(job);
+    EXPECT_TRUE(created.ok()) << created.status().ToString();
+    return created.ok() ? created->id : "";
+  };
+  const std::string mine = left("a:8080");
+  const std::string other = left("b:8080");
+  const std::string legacy = left("");
+  JobRunnerOptions options;
+  options.clock = &clock_;
+  options.now_ms = [this] { return now_ms_.load(); };
+  options.node_name = "a:8080";
+  JobRunner runner(*store_, options);
+  ASSERT_TRUE(runner.Start().ok());
+  EXPECT_EQ(Stored(mine).status, JobStatus::kError);
+  EXPECT_EQ(Stored(legacy).status, JobStatus::kError);
+  EXPECT_EQ(Stored(other).status, JobStatus::kRunning);
+  EXPECT_EQ(Stored(other).log, "");
+
+  // What this runner submits carries its node, so the next start of b leaves it alone too.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  auto job = runner.Submit(NewJob(), [released](JobContext&) {
+    released.wait();
+    return Status::Ok();
+  });
+  ASSERT_TRUE(job.ok());
+  EXPECT_EQ(Stored(job->id).node, "a:8080");
+  options.node_name = "b:8080";
+  JobRunner node_b(*store_, options);
+  ASSERT_TRUE(node_b.Start().ok());
+  EXPECT_NE(Stored(job->id).status, JobStatus::kError);
+  EXPECT_EQ(Stored(other).status, JobStatus::kError);  // b's own leftover
+  release.set_value();
+  runner.WaitIdle();
+  EXPECT_EQ(Stored(job->id).status, JobStatus::kSuccess);
+}
+
 TEST_P(JobRunnerTest, StopCancelsRunningAndQueuedJobs) {
   auto runner = MakeRunner(1);
   ASSERT_TRUE(runner->Start().ok());

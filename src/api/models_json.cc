@@ -228,6 +228,38 @@ StatusOr<std::string> MergeMetaJson(const std::string& current, const nlohmann::
   return meta.dump();
 }
 
+StatusOr<Json> RootPathJson(MetadataStore& store, ParentType type, const std::string& id,
+                            const Principal& viewer) {
+  Json chain = Json::array();
+  ParentType t = type;
+  std::string at = id;
+  // Folders nest at most this deep in practice; the bound also stops a corrupt cycle.
+  for (int depth = 0; depth < 1000; ++depth) {
+    Json entry = Json::object();
+    entry["type"] = ParentTypeName(t);
+    if (t == ParentType::kFolder) {
+      TS_ASSIGN_OR_RETURN(FolderRecord f, store.GetFolder(at));
+      entry["object"] = FolderJson(f, viewer);
+      chain.push_back(std::move(entry));
+      t = f.parent_type;
+      at = f.parent_id;
+      continue;
+    }
+    if (t == ParentType::kCollection) {
+      TS_ASSIGN_OR_RETURN(CollectionRecord c, store.GetCollection(at));
+      entry["object"] = CollectionJson(c, viewer);
+    } else {
+      TS_ASSIGN_OR_RETURN(UserRecord u, store.GetUser(at));
+      entry["object"] = UserJson(u, viewer);
+    }
+    chain.push_back(std::move(entry));
+    Json root_first = Json::array();
+    for (auto it = chain.rbegin(); it != chain.rend(); ++it) root_first.push_back(std::move(*it));
+    return root_first;
+  }
+  return InternalError("the folder chain above " + id + " does not end");
+}
+
 StatusOr<ListQuery> ListQueryParam(const ApiRequest& r, int default_limit) {
   ListQuery q;
   q.limit = default_limit;

@@ -29,6 +29,10 @@ Json UploadJson(const UploadRecord& u);
 Json TokenJson(const TokenRecord& t);
 // {"users": [{"id", "level", "login", "flags": []}], "groups": []}; logins looked up in `store`.
 Json AccessJson(const AccessList& access, MetadataStore& store);
+// Girder's rootpath: the chain from the top collection or user down to and including the
+// parent (`type`, `id`), root first, as [{"type": "collection"|"user"|"folder", "object": {...}}].
+StatusOr<Json> RootPathJson(MetadataStore& store, ParentType type, const std::string& id,
+                            const Principal& viewer);
 // Girder's `access` parameter (the JSON above; unknown users are 400) and `public`.
 StatusOr<AccessList> ParseAccess(const std::string& access_json, bool is_public,
                                  MetadataStore& store);

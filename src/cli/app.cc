@@ -1,5 +1,7 @@
 #include "cli/app.h"
 
+#include <unistd.h>
+
 #include <filesystem>
 
 #include "api/files_api.h"
@@ -12,6 +14,19 @@
 namespace tessera {
 
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/tessera.db"; }
+
+namespace {
+
+// The `node-name` setting, or <host name>:<port>: stable across restarts of one node (with
+// `port = 0`, nodes on one host need a node-name each).
+std::string NodeName(const Config& config) {
+  if (!config.node_name.empty()) return config.node_name;
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) host[0] = '\0';
+  return std::string(host[0] != '\0' ? host : "localhost") + ":" + std::to_string(config.port);
+}
+
+}  // namespace
 
 Status EnsureAdmin(MetadataStore& store, const Config& config, std::string* generated) {
   TS_ASSIGN_OR_RETURN(int64_t users, store.CountUsers());
@@ -45,7 +60,9 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
     return UnavailableError("cannot create data directory " + config.data_dir + ": " +
                             ec.message());
   }
-  TS_ASSIGN_OR_RETURN(app->store_, OpenSqliteStore(DatabasePath(config.data_dir)));
+  // The metadata database: SQLite in the data directory, or PostgreSQL (`database`).
+  TS_ASSIGN_OR_RETURN(app->store_, OpenMetadataStore(config.database, DatabasePath(config.data_dir),
+                                                     config.database_pool_size));
   TS_RETURN_IF_ERROR(EnsureAdmin(*app->store_, config, &app->generated_admin_password_));
   TS_ASSIGN_OR_RETURN(Assetstore assets, Assetstore::Open(config.assetstore_dir));
   app->assetstore_ = std::make_unique<Assetstore>(std::move(assets));
@@ -55,6 +72,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   // interrupted here, before anything is served.
   JobRunnerOptions job_options;
   job_options.threads = 1;
+  job_options.node_name = NodeName(config);  // several nodes: only this one's jobs are interrupted
   app->jobs_ = std::make_unique<JobRunner>(*app->store_, job_options);
   TS_RETURN_IF_ERROR(app->jobs_->Start());
   // Temporary outputs of a previous run are garbage now.

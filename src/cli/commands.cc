@@ -177,7 +177,8 @@ int ServeCommand(const std::vector<std::string>& args) {
 
 int ImportCommand(const std::vector<std::string>& args) {
   static constexpr char kHelp[] =
-      "usage: tessera import [--data DIR] [--folder ID | --collection NAME [--private]] PATH...\n"
+      "usage: tessera import [--data DIR] [--database URL] [--folder ID | --collection NAME\n"
+      "                      [--private]] PATH...\n"
       "\n"
       "Registers image files as items of the data directory, in place: nothing is copied, and\n"
       "no source is opened into a cache. A directory's contents are imported with its\n"
@@ -185,8 +186,9 @@ int ImportCommand(const std::vector<std::string>& args) {
       "folder ID, or else to collection NAME (default \"Imported\", created public unless\n"
       "--private) / folder NAME. Prints one JSON line per file: {\"id\", \"name\", \"path\",\n"
       "\"folderId\", \"largeImage\", \"sourceName\", \"existing\"?, \"error\"?}. Exits 1 when\n"
-      "a named file could not be imported.\n";
-  auto parsed = Parse(args, {"private"}, {"data", "folder", "collection"});
+      "a named file could not be imported. --database: the server's PostgreSQL database\n"
+      "(default: SQLite in the data directory).\n";
+  auto parsed = Parse(args, {"private"}, {"data", "database", "folder", "collection"});
   if (!parsed.ok()) return Fail(parsed.status().message() + "\n" + kHelp);
   if (parsed->help) {
     std::cout << kHelp;
@@ -196,7 +198,7 @@ int ImportCommand(const std::vector<std::string>& args) {
   std::string data = Flag(*parsed, "data").value_or(Config().data_dir);
   std::error_code ec;
   std::filesystem::create_directories(data, ec);
-  auto store = OpenSqliteStore(DatabasePath(data));
+  auto store = OpenMetadataStore(Flag(*parsed, "database").value_or(""), DatabasePath(data), 2);
   if (!store.ok()) return Fail(store.status().message());
   ImportOptions options;
   if (auto folder = Flag(*parsed, "folder")) {

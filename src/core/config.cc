@@ -138,40 +138,15 @@ Status ApplySharedCacheSetting(std::string_view key, std::string_view value, Con
 }  // namespace
 
 std::vector<std::string> SettingNames() {
-  return {"host",
-          "port",
-          "data",
-          "web-root",
-          "tile-cache-bytes",
-          "source-memory-bytes",
-          "max-sources",
-          "max-open-files",
-          "io-threads",
-          "workers",
-          "max-queue",
-          "max-output-pixels",
-          "request-timeout-s",
-          "tile-cache-policy",
-          "active-window-s",
-          "viewer-working-set-tiles",
-          "log-level",
-          "assetstore",
-          "admin-login",
-          "admin-password",
-          "open-registration",
-          "token-days",
-          "import-roots",
-          "max-thumbnail-files",
-          "cache-backend",
-          "cache-servers",
-          "cache-username",
-          "cache-password",
-          "cache-namespace",
-          "cache-ttl-s",
-          "cache-timeout-ms",
-          "cache-front-bytes",
-          "cache-item-max-bytes",
-          "cache-shared-pixels"};
+  return {"host", "port", "data", "web-root", "tile-cache-bytes", "source-memory-bytes",
+          "max-sources", "max-open-files", "io-threads", "workers", "max-queue",
+          "max-output-pixels", "request-timeout-s", "tile-cache-policy", "active-window-s",
+          "viewer-working-set-tiles", "log-level", "assetstore", "admin-login", "admin-password",
+          "open-registration", "token-days", "import-roots", "max-thumbnail-files", "cache-backend",
+          "cache-servers", "cache-username", "cache-password", "cache-namespace", "cache-ttl-s",
+          "cache-timeout-ms", "cache-front-bytes", "cache-item-max-bytes", "cache-shared-pixels",
+          // the metadata database, and this node's name in it
+          "database", "database-pool-size", "node-name"};
 }
 
 Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
@@ -238,6 +213,12 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     }
   } else if (key == "max-thumbnail-files") {
     TS_ASSIGN_OR_RETURN(c->max_thumbnail_files, PositiveInt(key, value, 0, 1000));
+  } else if (key == "database") {  // the metadata database: empty = SQLite, else PostgreSQL
+    c->database = std::string(value);
+  } else if (key == "database-pool-size") {
+    TS_ASSIGN_OR_RETURN(c->database_pool_size, PositiveInt(key, value, 1, 1000));
+  } else if (key == "node-name") {
+    c->node_name = std::string(value);
   } else if (key == "log-level") {
     if (!ParseLogLevel(value, &c->log_level)) {
       return Bad(key, value, "expected debug, info, warning, error or off");

@@ -58,6 +58,15 @@ struct Config {
   int max_thumbnail_files = 10;     // persisted thumbnails per item (0 = never persist)
   bool fast_password_hash = false;  // tests only (not a setting): the cheapest argon2id costs
 
+  // --- The metadata database (docs/operations.md#postgresql)
+  // Empty: SQLite in the data directory. Otherwise PostgreSQL: a postgresql:// URL or a libpq
+  // keyword string ("host=/run/postgresql dbname=tessera").
+  std::string database;
+  int database_pool_size = 8;  // PostgreSQL connections per process (at most)
+  // This node's name in job records (a restart interrupts only its own jobs); unique among the
+  // nodes sharing a database. Empty = <host name>:<port>.
+  std::string node_name;
+
   // --- Shared tile caches (docs/cache.md#shared-tile-caches) ---
   // `memory`: the in-process tile cache alone. `memcached` / `redis`: a shared tier several
   // nodes use, behind an in-process front tier of cache-front-bytes (0: the shared tier only).

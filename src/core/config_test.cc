@@ -47,6 +47,22 @@ TEST(ConfigTest, FileThenFlagsWithClearErrors) {
   EXPECT_NE(line.message().find(":1"), std::string::npos);
 }
 
+TEST(ConfigTest, DatabaseSettings) {
+  Config c;
+  EXPECT_TRUE(c.database.empty());  // SQLite in the data directory
+  ASSERT_TRUE(ApplySetting("database", " postgresql://tessera@db.example/tessera ", &c).ok());
+  EXPECT_EQ(c.database, "postgresql://tessera@db.example/tessera");
+  ASSERT_TRUE(ApplySetting("database-pool-size", "16", &c).ok());
+  EXPECT_EQ(c.database_pool_size, 16);
+  EXPECT_EQ(ApplySetting("database-pool-size", "0", &c).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.database_pool_size, 16);
+  ASSERT_TRUE(ApplySetting("database", "", &c).ok());
+  EXPECT_TRUE(c.database.empty());
+  EXPECT_TRUE(c.node_name.empty());
+  ASSERT_TRUE(ApplySetting("node-name", "tile-3", &c).ok());
+  EXPECT_EQ(c.node_name, "tile-3");
+}
+
 // Shared tile caches (docs/cache.md#shared-tile-caches).
 TEST(ConfigTest, SharedCacheSettings) {
   Config c;

@@ -31,8 +31,13 @@ ApiResponse ServeStaticFile(const std::string& web_root, const ApiRequest& reque
   }
   std::string rel = request.path;
   if (rel.empty() || rel == "/") rel = "/index.html";
+  // No way up, no hidden files, and the npm tree is not browsable (web/vendor/ links name the
+  // few files the pages load from it).
   for (auto seg : Split(rel, '/')) {
-    if (seg == "..") return ApiResponse::Error(NotFoundError("No such page: " + request.path));
+    if (seg == ".." || (!seg.empty() && seg[0] == '.') || seg == "node_modules" ||
+        seg == "package.json" || seg == "package-lock.json") {
+      return ApiResponse::Error(NotFoundError("No such page: " + request.path));
+    }
   }
   std::error_code ec;
   auto root = std::filesystem::weakly_canonical(web_root, ec);

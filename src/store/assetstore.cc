@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -73,12 +74,51 @@ StatusOr<Assetstore> Assetstore::Open(std::string root) {
   return Assetstore(canonical.string());
 }
 
+UploadLock::~UploadLock() {
+  if (fd_ >= 0) ::close(fd_);  // releases the flock
+}
+
+UploadLock& UploadLock::operator=(UploadLock&& other) noexcept {
+  if (this != &other) {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = other.fd_;
+    other.fd_ = -1;
+  }
+  return *this;
+}
+
+StatusOr<UploadLock> Assetstore::LockUpload(std::string_view upload_id, bool wait) const {
+  TS_RETURN_IF_ERROR(CheckName(upload_id));
+  const std::string path = TempPath(upload_id);
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return UploadLock();
+    return ErrnoError("open", path, errno);
+  }
+  UploadLock lock(fd);
+  for (;;) {
+    if (::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) == 0) return lock;
+    if (errno == EINTR) continue;
+    if (errno == EWOULDBLOCK) {
+      return FailedPreconditionError("upload " + std::string(upload_id) + " is being written");
+    }
+    return ErrnoError("lock", path, errno);
+  }
+}
+
 Status Assetstore::ReclaimTemp(const std::vector<std::string>& live_upload_ids) const {
   const std::set<std::string> live(live_upload_ids.begin(), live_upload_ids.end());
+  return ReclaimTemp([&](const std::string& id) { return live.count(id) > 0; });
+}
+
+Status Assetstore::ReclaimTemp(const std::function<bool(const std::string&)>& keep) const {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(root_ + "/temp", ec)) {
     const std::string name = entry.path().filename().string();
-    if (live.count(name)) continue;
+    if (keep(name)) continue;
+    // Written right now by another process sharing the assetstore: not ours to remove.
+    auto lock = LockUpload(name, false);
+    if (!lock.ok() && lock.status().code() == StatusCode::kFailedPrecondition) continue;
     std::error_code rm;
     fs::remove(entry.path(), rm);
     if (rm) return ErrnoError("remove temp file", entry.path().string(), rm.value());

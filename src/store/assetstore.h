@@ -5,11 +5,15 @@
 //
 // Layout: <root>/temp/<upload id> while uploading; <root>/<aa>/<bb>/<file id> when complete
 // (aa, bb: the first hex digits of the file id). Tessera deletes only paths under <root>.
+// Several processes (nodes sharing the directory) may use one assetstore: an upload being
+// written is held with UploadLock (flock on its temp file), and recovery and reclaiming pass
+// over held uploads.
 // Thread-safety: safe from any thread; one upload's chunks must be written by one caller at a
-// time (the API serialises them per upload).
+// time (the API holds the upload's UploadLock while it writes).
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,12 +22,35 @@
 
 namespace tessera {
 
+// An exclusive advisory lock (flock) on an upload's temp file, across threads and processes;
+// released on destruction. Holds nothing when the temp file did not exist (the upload is
+// finished or cancelled: the store says which).
+class UploadLock {
+ public:
+  UploadLock() = default;
+  explicit UploadLock(int fd) : fd_(fd) {}
+  ~UploadLock();
+  UploadLock(UploadLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  UploadLock& operator=(UploadLock&& other) noexcept;
+  UploadLock(const UploadLock&) = delete;
+  UploadLock& operator=(const UploadLock&) = delete;
+  bool held() const { return fd_ >= 0; }
+
+ private:
+  int fd_ = -1;
+};
+
 class Assetstore {
  public:
   // Creates <root> and <root>/temp.
   static StatusOr<Assetstore> Open(std::string root);
   // Removes temp files whose upload id is not in `live_upload_ids`.
   Status ReclaimTemp(const std::vector<std::string>& live_upload_ids) const;
+  // Removes temp files for which `keep(upload id)` is false and that no one holds locked.
+  Status ReclaimTemp(const std::function<bool(const std::string&)>& keep) const;
+  // Locks the upload's temp file: waits for the holder when `wait`, else FailedPrecondition
+  // when someone else holds it.
+  StatusOr<UploadLock> LockUpload(std::string_view upload_id, bool wait) const;
 
   const std::string& root() const { return root_; }
   std::string TempPath(std::string_view upload_id) const;

@@ -5,11 +5,13 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <sstream>
+#include <thread>
 
 #include "testing/temp_dir.h"
 
@@ -160,6 +162,32 @@ TEST_F(AssetstoreTest, ReclaimTempKeepsLiveUploads) {
   EXPECT_TRUE(fs::exists(store().TempPath("live2")));
   EXPECT_FALSE(fs::exists(store().TempPath("dead1")));
   EXPECT_FALSE(fs::exists(store().TempPath("dead2")));
+}
+
+// The lock is an flock on the temp file: a second holder (another node, or another open file
+// in this process) waits or is refused, and reclaiming passes over a held upload.
+TEST_F(AssetstoreTest, UploadLocksExcludeOtherHoldersAndReclaiming) {
+  ASSERT_TRUE(store().WriteChunk("held", 0, "x").ok());
+  ASSERT_TRUE(store().WriteChunk("free", 0, "y").ok());
+  auto held = store().LockUpload("held", false);
+  ASSERT_TRUE(held.ok() && held->held());
+  EXPECT_EQ(store().LockUpload("held", false).status().code(), StatusCode::kFailedPrecondition);
+  ASSERT_TRUE(store().ReclaimTemp(std::vector<std::string>{}).ok());
+  EXPECT_TRUE(fs::exists(store().TempPath("held")));
+  EXPECT_FALSE(fs::exists(store().TempPath("free")));
+  // A waiter gets the lock once the holder lets go.
+  std::atomic<bool> got{false};
+  std::thread waiter([&] {
+    auto l = store().LockUpload("held", true);
+    got = l.ok() && l->held();
+  });
+  *held = UploadLock();
+  waiter.join();
+  EXPECT_TRUE(got.load());
+  // No temp file: nothing to hold (the upload is finished or cancelled).
+  auto none = store().LockUpload("gone", false);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->held());
 }
 
 // ENOSPC without a full file system: the temp path is a symlink to /dev/full, whose writes

@@ -67,6 +67,13 @@ std::string_view ParentTypeName(ParentType t) {
   return "collection";
 }
 
+StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& database,
+                                                           const std::string& sqlite_path,
+                                                           int pool_size) {
+  if (database.empty()) return OpenSqliteStore(sqlite_path);
+  return OpenPostgresStore(database, pool_size);
+}
+
 StatusOr<ParentType> ParseParentType(std::string_view name) {
   if (name == "collection") return ParentType::kCollection;
   if (name == "folder") return ParentType::kFolder;

@@ -188,6 +188,9 @@ struct JobRecord {
   std::string progress_message;
   std::string log;  // appended lines
   std::string kwargs_json = "{}";
+  // The node running it (JobRunner's node_name), so that a node restarting interrupts only its
+  // own jobs; "" for jobs recorded before nodes were (SQLite schema v2, PostgreSQL v1).
+  std::string node;
   int64_t created_ms = 0;
   int64_t updated_ms = 0;
 };
@@ -320,6 +323,19 @@ class MetadataStore {
 
 // Opens (creating and migrating) the SQLite database at `path`.
 StatusOr<std::unique_ptr<MetadataStore>> OpenSqliteStore(const std::string& path);
+
+// Connects to PostgreSQL (`conninfo`: a postgresql:// URL or a libpq keyword string such as
+// "host=/run/postgresql dbname=tessera") with a pool of at most `pool_size` connections, and
+// brings the schema up to date (postgres_schema.h). Unavailable when the server cannot be
+// reached.
+StatusOr<std::unique_ptr<MetadataStore>> OpenPostgresStore(const std::string& conninfo,
+                                                           int pool_size = 8);
+
+// The `database` setting: empty opens SQLite at `sqlite_path`; anything else is PostgreSQL
+// connection info (pool of `pool_size`).
+StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& database,
+                                                           const std::string& sqlite_path,
+                                                           int pool_size);
 
 // True for a well-formed 24-hex id.
 bool IsObjectId(std::string_view id);

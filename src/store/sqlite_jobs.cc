@@ -13,7 +13,7 @@ namespace {
 
 constexpr char kJobColumns[] =
     "SELECT id, type, title, user_id, item_id, status, progress_current, progress_total, "
-    "progress_message, log, kwargs_json, created_ms, updated_ms FROM jobs ";
+    "progress_message, log, kwargs_json, created_ms, updated_ms, node FROM jobs ";
 
 JobRecord ReadJob(const Statement& st) {
   JobRecord j;
@@ -30,6 +30,7 @@ JobRecord ReadJob(const Statement& st) {
   j.kwargs_json = st.Text(10);
   j.created_ms = st.Int(11);
   j.updated_ms = st.Int(12);
+  j.node = st.Text(13);
   return j;
 }
 
@@ -58,15 +59,15 @@ StatusOr<JobRecord> SqliteStore::CreateJob(JobRecord job) {
   if (job.kwargs_json.empty()) job.kwargs_json = "{}";
   std::lock_guard<std::mutex> lock(mu_);
   TS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_.get()));
-  TS_RETURN_IF_ERROR(Run("INSERT INTO jobs (id, type, title, user_id, item_id, status, "
-                         "progress_current, progress_total, progress_message, log, kwargs_json, "
-                         "created_ms, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                         "?11, ?12, ?13)",
-                         job.id, job.type, job.title, job.user_id, job.item_id,
-                         static_cast<int>(job.status), job.progress_current, job.progress_total,
-                         job.progress_message, job.log, job.kwargs_json, job.created_ms,
-                         job.updated_ms)
-                         .status());
+  TS_RETURN_IF_ERROR(
+      Run("INSERT INTO jobs (id, type, title, user_id, item_id, status, "
+          "progress_current, progress_total, progress_message, log, kwargs_json, "
+          "created_ms, updated_ms, node) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+          "?10, ?11, ?12, ?13, ?14)",
+          job.id, job.type, job.title, job.user_id, job.item_id, static_cast<int>(job.status),
+          job.progress_current, job.progress_total, job.progress_message, job.log, job.kwargs_json,
+          job.created_ms, job.updated_ms, job.node)
+          .status());
   TS_RETURN_IF_ERROR(txn.Commit());
   return job;
 }
@@ -87,11 +88,11 @@ Status SqliteStore::UpdateJob(const JobRecord& job) {
       int64_t n,
       Run("UPDATE jobs SET type = ?2, title = ?3, user_id = ?4, item_id = ?5, status = ?6, "
           "progress_current = ?7, progress_total = ?8, progress_message = ?9, log = ?10, "
-          "kwargs_json = ?11, updated_ms = ?12 WHERE id = ?1",
+          "kwargs_json = ?11, updated_ms = ?12, node = ?13 WHERE id = ?1",
           job.id, job.type, job.title, job.user_id, job.item_id, static_cast<int>(job.status),
           job.progress_current, job.progress_total, job.progress_message, job.log,
           job.kwargs_json.empty() ? std::string("{}") : job.kwargs_json,
-          std::max(NowMs(), job.updated_ms)));
+          std::max(NowMs(), job.updated_ms), job.node));
   if (n == 0) return NotFoundError("Invalid job id (" + job.id + ").");
   return txn.Commit();
 }

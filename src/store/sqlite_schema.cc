@@ -228,9 +228,15 @@ Status MigrateSqliteSchema(SqliteDb* db) {
         db->Exec("DROP INDEX IF EXISTS items_name;"
                  "ALTER TABLE items RENAME TO items_v1;"));
   }
-  TS_RETURN_IF_ERROR(db->Exec(kSchemaV2));
-  if (version == 1) TS_RETURN_IF_ERROR(MoveV1Items(db));
-  TS_RETURN_IF_ERROR(db->Exec("PRAGMA user_version=2"));
+  if (version < 2) {
+    TS_RETURN_IF_ERROR(db->Exec(kSchemaV2));
+    if (version == 1) TS_RETURN_IF_ERROR(MoveV1Items(db));
+  }
+  if (version < 3) {
+    TS_RETURN_IF_ERROR(db->Exec("ALTER TABLE jobs ADD COLUMN node TEXT NOT NULL DEFAULT ''"));
+  }
+  TS_RETURN_IF_ERROR(
+      db->Exec(("PRAGMA user_version=" + std::to_string(kSqliteSchemaVersion)).c_str()));
   return txn.Commit();
 }
 

@@ -4,6 +4,7 @@
 //   v2: Girder's data model: users, tokens, collections, folders, access, items, files,
 //       uploads, jobs, thumbnails. v1 items move to collection "Imported" / folder "Imported"
 //       (both public), each with one imported file that is its large image.
+//   v3: jobs.node (the node running a job; "" for older jobs).
 // Thread-safety: call with the connection to yourself; concurrent openers of one file are
 // serialised by BEGIN IMMEDIATE (the second sees the migrated version and does nothing).
 #pragma once
@@ -13,7 +14,7 @@
 
 namespace tessera {
 
-inline constexpr int kSqliteSchemaVersion = 2;
+inline constexpr int kSqliteSchemaVersion = 3;
 
 // Creates or migrates the schema. FailedPrecondition for a file newer than this build knows.
 Status MigrateSqliteSchema(SqliteDb* db);

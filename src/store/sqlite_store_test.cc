@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "store/metadata_store.h"
+#include "store/sqlite_schema.h"
 #include "store/store_conformance_test.h"
 #include "testing/temp_dir.h"
 
@@ -125,7 +126,7 @@ TEST(SqliteStoreTest, MigratesV1Items) {
   EXPECT_TRUE(removed.empty());
 
   RawDb raw(db);
-  EXPECT_EQ(raw.Int("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw.Int("PRAGMA user_version"), kSqliteSchemaVersion);
   EXPECT_EQ(raw.Int("SELECT count(*) FROM sqlite_master WHERE name = 'items_v1'"), 0);
 }
 
@@ -161,6 +162,29 @@ TEST(SqliteStoreTest, ConcurrentOpenersMigrateOnce) {
   }
 }
 
+TEST(SqliteStoreTest, MigratesV2JobsToV3WithNoNode) {
+  TempDir dir;
+  const std::string db = dir.path() + "/v2.db";
+  std::string job_id;
+  {
+    auto s = OpenSqliteStore(db);
+    ASSERT_TRUE(s.ok());
+    JobRecord j;
+    j.title = "old";
+    j.status = JobStatus::kRunning;
+    job_id = (*s)->CreateJob(j)->id;
+  }
+  // Back to what a v2 file looks like.
+  RawDb(db).Exec("ALTER TABLE jobs DROP COLUMN node; PRAGMA user_version=2;");
+  auto s = OpenSqliteStore(db);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto job = (*s)->GetJob(job_id);
+  ASSERT_TRUE(job.ok()) << job.status().ToString();
+  EXPECT_EQ(job->title, "old");
+  EXPECT_EQ(job->node, "");
+  EXPECT_EQ(RawDb(db).Int("PRAGMA user_version"), kSqliteSchemaVersion);
+}
+
 TEST(SqliteStoreTest, RefusesANewerSchema) {
   TempDir dir;
   const std::string db = dir.path() + "/v9.db";
@@ -174,7 +198,7 @@ TEST(SqliteStoreTest, EmptyDatabaseGetsTheCurrentSchema) {
   const std::string db = dir.path() + "/new.db";
   ASSERT_TRUE(OpenSqliteStore(db).ok());
   RawDb raw(db);
-  EXPECT_EQ(raw.Int("PRAGMA user_version"), 2);
+  EXPECT_EQ(raw.Int("PRAGMA user_version"), kSqliteSchemaVersion);
   for (const char* table : {"users", "tokens", "collections", "folders", "access", "items", "files",
                             "uploads", "jobs", "thumbnails"}) {
     EXPECT_EQ(raw.Int(std::string("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND "

@@ -121,6 +121,50 @@ TEST_P(StoreConformanceTest, ItemSortsBySizeAndLowerName) {
   (void)none;
 }
 
+// What every backend must agree on, whatever its collation: "name" sorts by bytes (upper case
+// before lower case, UTF-8 after ASCII); "lowerName" and text search fold ASCII letters only
+// (SQLite's lower()), so "É" and "é" stay distinct; ties break on id.
+TEST_P(StoreConformanceTest, NameOrderIsBytesAndCaseFoldingIsAscii) {
+  CollectionRecord c = AddCollection("C", true);
+  FolderRecord f = AddFolder(ParentType::kCollection, c.id, "f");
+  std::vector<ItemRecord> items;
+  for (const char* name : {"b", "\xc3\xa9", "A", "_x", "B", "a", "9", "\xc3\x89", "Z", "10"}) {
+    items.push_back(AddItem(f.id, name));
+  }
+  ListQuery q;
+  q.limit = 0;
+  EXPECT_THAT(Names(*store_->ListItems(f.id, q, AccessFilter::All())),
+              ElementsAre("10", "9", "A", "B", "Z", "_x", "a", "b", "\xc3\x89", "\xc3\xa9"));
+  q.descending = true;
+  EXPECT_THAT(Names(*store_->ListItems(f.id, q, AccessFilter::All())),
+              ElementsAre("\xc3\xa9", "\xc3\x89", "b", "a", "_x", "Z", "B", "A", "9", "10"));
+
+  // lowerName: a == A and b == B, in id order; É (not folded) sorts before é.
+  auto id_of = [&](const std::string& name) {
+    for (const ItemRecord& i : items) {
+      if (i.name == name) return i.id;
+    }
+    return std::string();
+  };
+  auto by_id = [&](const char* x, const char* y) {
+    return id_of(x) < id_of(y) ? std::vector<std::string>{x, y} : std::vector<std::string>{y, x};
+  };
+  std::vector<std::string> expected = {"10", "9", "_x"};
+  for (const auto& pair : {by_id("a", "A"), by_id("b", "B")}) {
+    expected.insert(expected.end(), pair.begin(), pair.end());
+  }
+  expected.insert(expected.end(), {"Z", "\xc3\x89", "\xc3\xa9"});
+  q.sort = "lowerName";
+  q.descending = false;
+  EXPECT_EQ(Names(*store_->ListItems(f.id, q, AccessFilter::All())), expected);
+
+  ListQuery text;
+  text.text = "\xc3\x89";  // É finds itself only
+  EXPECT_THAT(Names(*store_->ListItems(f.id, text, AccessFilter::All())), ElementsAre("\xc3\x89"));
+  text.text = "A";
+  EXPECT_THAT(Names(*store_->ListItems(f.id, text, AccessFilter::All())), ElementsAre("A", "a"));
+}
+
 // --- files
 
 TEST_P(StoreConformanceTest, FilesKeepItemSizeAndLargeImage) {
@@ -330,11 +374,14 @@ TEST_P(StoreConformanceTest, Jobs) {
     j.title = "job " + std::to_string(i);
     j.user_id = i % 2 == 0 ? alice.id : bob.id;
     j.created_ms = 1000 + i;
+    if (i == 1) j.node = "node-a:8080";
     auto r = store_->CreateJob(j);
     ASSERT_TRUE(r.ok()) << r.status().ToString();
     EXPECT_EQ(r->status, JobStatus::kInactive);
     ids.push_back(r->id);
   }
+  EXPECT_EQ(store_->GetJob(ids[0])->node, "");
+  EXPECT_EQ(store_->GetJob(ids[1])->node, "node-a:8080");
   auto all = store_->ListJobs("", ListQuery());
   ASSERT_TRUE(all.ok()) << all.status().ToString();
   std::vector<std::string> titles;
@@ -356,6 +403,7 @@ TEST_P(StoreConformanceTest, Jobs) {
   j.progress_message = "halfway";
   j.log = "line 1\nline 2\n";
   j.kwargs_json = R"({"tileSize":256})";
+  j.node = "node-b:8080";
   ASSERT_TRUE(store_->UpdateJob(j).ok());
   auto got = store_->GetJob(ids[1]);
   EXPECT_EQ(got->status, JobStatus::kRunning);
@@ -364,6 +412,7 @@ TEST_P(StoreConformanceTest, Jobs) {
   EXPECT_EQ(got->progress_message, "halfway");
   EXPECT_EQ(got->log, "line 1\nline 2\n");
   EXPECT_EQ(got->kwargs_json, R"({"tileSize":256})");
+  EXPECT_EQ(got->node, "node-b:8080");
   EXPECT_EQ(got->user_id, bob.id);
   EXPECT_EQ(got->created_ms, 1001);
   EXPECT_GE(got->updated_ms, got->created_ms);

@@ -254,6 +254,18 @@ TEST_F(AccessTest, FoldersAndItemsCrud) {
   EXPECT_EQ(desc[0]["name"], "slide4.svs");
   EXPECT_EQ(Call("GET", "/api/v1/item?folderId=" + study + "&sort=bogus", token).status, 400);
   const std::string item = page[0]["_id"];
+  // The path to the root: the user, then each folder down to the parent (the item's folder too).
+  Json root = CallJson("GET", "/api/v1/item/" + item + "/rootpath", token);
+  ASSERT_EQ(root.size(), 3u) << root.dump();
+  EXPECT_EQ(root[0]["type"], "user");
+  EXPECT_EQ(root[0]["object"]["login"], "dora");
+  EXPECT_EQ(root[1]["type"], "folder");
+  EXPECT_EQ(root[1]["object"]["_id"], home);
+  EXPECT_EQ(root[2]["object"]["_id"], study);
+  Json folder_root = CallJson("GET", "/api/v1/folder/" + study + "/rootpath", token);
+  ASSERT_EQ(folder_root.size(), 2u);
+  EXPECT_EQ(folder_root[1]["object"]["name"], "Private");
+  EXPECT_EQ(Call("GET", "/api/v1/folder/" + study + "/rootpath", "").status, 401);
   Json meta = CallJson("PUT", "/api/v1/item/" + item + "/metadata", token, 200,
                        R"({"stain": "H&E", "n": 3})");
   EXPECT_EQ(meta["meta"]["stain"], "H&E");
@@ -264,6 +276,7 @@ TEST_F(AccessTest, FoldersAndItemsCrud) {
   // Moving an item needs WRITE on the destination.
   auto [eve_id, eve] = CreateUser("eve");
   const std::string eve_home = HomeFolder(eve_id, eve, "Private");
+  EXPECT_EQ(Call("GET", "/api/v1/item/" + item + "/rootpath", eve).status, 403);
   EXPECT_EQ(Call("PUT", "/api/v1/item/" + item + "?folderId=" + eve_home, token).status, 403);
   const std::string pub = HomeFolder(uid, token, "Public");
   Json moved = CallJson("PUT", "/api/v1/item/" + item + "?folderId=" + pub, token);

@@ -1,5 +1,6 @@
 // The tessera binary itself: serve prints its URL on --port 0 and answers; import prints one
-// JSON line per item; info and tile work on real files; every verb has --help.
+// JSON line per item; info and tile work on real files; every verb has --help; a server killed
+// with SIGKILL in the middle of an upload loses nothing that was acknowledged.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -10,10 +11,14 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include <nlohmann/json.hpp>
 
+#include "core/strings.h"
+#include "testing/child_process.h"
 #include "testing/http_client.h"
+#include "testing/images.h"
 #include "testing/reference.h"
 #include "testing/temp_dir.h"
 #include "testing/testdata.h"
@@ -144,6 +149,124 @@ TEST(CliTest, InfoAndTile) {
   CliRun range = Exec("tile " + svs + " 9 0 0");
   EXPECT_NE(range.code, 0);
   EXPECT_NE(range.out.find("z layer does not exist"), std::string::npos);
+}
+
+// `tessera serve` on a free port over `data`; the port once it listens (0 if it never did).
+uint16_t StartServe(ChildProcess& p, const std::string& data, const std::string& log) {
+  const bool started = p.Start({TESSERA_BINARY, "serve", "--port", "0", "--data", data,
+                                "--admin-password", "kill-test-pw", "--log-level", "warn"},
+                               log);
+  if (!started) return 0;
+  const std::string prefix = "tessera listening on http://127.0.0.1:";
+  uint16_t port = 0;
+  WaitUntil([&] {
+    const std::string out = p.Log();
+    const size_t at = out.rfind(prefix);
+    if (at != std::string::npos && out.find('\n', at) != std::string::npos) {
+      port = static_cast<uint16_t>(std::stoi(out.substr(at + prefix.size())));
+    }
+    return port != 0 || !p.running();
+  });
+  return port;
+}
+
+nlohmann::json JsonOf(const HttpResult& r) {
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  return j.is_discarded() ? nlohmann::json::object() : j;
+}
+
+TEST(CliTest, KillDashNineMidUploadLosesNothingAcknowledged) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data", log = dir.path() + "/serve.log";
+  ChildProcess serve;
+  uint16_t port = StartServe(serve, data, log);
+  ASSERT_NE(port, 0) << serve.Log();
+  std::string token, folder;
+  {
+    HttpClient c("127.0.0.1", port);
+    HttpResult login = c.Get("/api/v1/user/authentication",
+                             {{"Authorization", "Basic " + Base64Encode("admin:kill-test-pw")}});
+    ASSERT_EQ(login.status, 200) << login.body;
+    token = JsonOf(login)["authToken"]["token"];
+    const std::string me = JsonOf(c.Get("/api/v1/user/me", {{"Girder-Token", token}}))["_id"];
+    for (const auto& f : JsonOf(
+             c.Get("/api/v1/folder?parentType=user&parentId=" + me, {{"Girder-Token", token}}))) {
+      if (f["name"] == "Private") folder = f["_id"];
+    }
+  }
+  ASSERT_FALSE(folder.empty());
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Girder-Token", token}};
+  auto init = [&](HttpClient& c, const std::string& name, size_t size) {
+    return JsonOf(c.Request("POST",
+                            "/api/v1/file?parentType=folder&parentId=" + folder + "&name=" + name +
+                                "&size=" + std::to_string(size) + "&mimeType=image/png",
+                            auth));
+  };
+  auto chunk = [&](HttpClient& c, const std::string& upload, size_t offset,
+                   const std::string& bytes) {
+    return c.Request(
+        "POST", "/api/v1/file/chunk?uploadId=" + upload + "&offset=" + std::to_string(offset),
+        {{"Girder-Token", token}, {"Content-Type", "application/octet-stream"}}, bytes);
+  };
+  const std::string done_png = VipsEncode(Noise(200, 150, 3, PixelType::kU8, 7), ".png");
+  const std::string png = VipsEncode(Noise(640, 480, 3, PixelType::kU8, 8), ".png");
+  ASSERT_GT(png.size(), 100000u);
+  const size_t half = png.size() / 2;
+  std::string upload;
+  {
+    HttpClient c("127.0.0.1", port);
+    // One upload completes before the kill...
+    nlohmann::json done = init(c, "done.png", done_png.size());
+    ASSERT_EQ(chunk(c, done["_id"], 0, done_png).status, 200);
+    // ...and one is half acknowledged, then a second chunk is cut off mid-body by SIGKILL.
+    upload = init(c, "half.png", png.size())["_id"];
+    HttpResult first = chunk(c, upload, 0, png.substr(0, half));
+    ASSERT_EQ(first.status, 200) << first.body;
+  }
+  {
+    HttpClient raw("127.0.0.1", port);
+    const std::string rest = png.substr(half);
+    std::string request =
+        "POST /api/v1/file/chunk?uploadId=" + upload + "&offset=" + std::to_string(half) +
+        " HTTP/1.1\r\nHost: x\r\nGirder-Token: " + token +
+        "\r\nContent-Type: application/octet-stream\r\nContent-Length: " +
+        std::to_string(rest.size()) + "\r\n\r\n" + rest.substr(0, rest.size() / 2);
+    std::thread sender([&] { raw.Raw(request); });  // blocks: the body is incomplete
+    // The server has the partial chunk in flight (or buffered) when it dies.
+    serve.Signal(SIGKILL);
+    serve.Wait();
+    sender.join();
+  }
+  // A new server on the same data directory.
+  ChildProcess again;
+  port = StartServe(again, data, dir.path() + "/serve-again.log");
+  ASSERT_NE(port, 0) << again.Log();
+  HttpClient c("127.0.0.1", port);
+  // The acknowledged half is where the upload resumes; the cut-off chunk left nothing.
+  HttpResult offset = c.Get("/api/v1/file/offset?uploadId=" + upload, auth);
+  ASSERT_EQ(offset.status, 200) << offset.body;
+  EXPECT_EQ(JsonOf(offset)["offset"], half);
+  nlohmann::json items = JsonOf(c.Get("/api/v1/item?folderId=" + folder, auth));
+  ASSERT_EQ(items.size(), 1u) << items.dump();  // the completed upload, and no half item
+  EXPECT_EQ(items[0]["name"], "done.png");
+  HttpResult last = chunk(c, upload, half, png.substr(half));
+  ASSERT_EQ(last.status, 200) << last.body;
+  const std::string file_id = JsonOf(last)["_id"];
+  // Both files download as exactly the bytes sent.
+  EXPECT_EQ(c.Get("/api/v1/file/" + file_id + "/download", auth).body, png);
+  items = JsonOf(c.Get("/api/v1/item?folderId=" + folder, auth));
+  ASSERT_EQ(items.size(), 2u);
+  for (const auto& item : items) {
+    nlohmann::json files =
+        JsonOf(c.Get("/api/v1/item/" + item["_id"].get<std::string>() + "/files", auth));
+    ASSERT_EQ(files.size(), 1u);
+    const std::string want = item["name"] == "done.png" ? done_png : png;
+    EXPECT_EQ(c.Get("/api/v1/file/" + files[0]["_id"].get<std::string>() + "/download", auth).body,
+              want);
+    // And they are large images whose tiles decode.
+    EXPECT_EQ(c.Get("/api/v1/item/" + item["_id"].get<std::string>() + "/tiles", auth).status, 200);
+  }
+  EXPECT_EQ(again.Stop(), 0) << again.Log();
 }
 
 }  // namespace

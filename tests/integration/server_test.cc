@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <fstream>
 
 #include "api/importer.h"
 #include "integration/server_fixture.h"
@@ -90,6 +91,44 @@ TEST_F(ServerTimeoutTest, SlowRequestsAreClosedAndOthersKeepBeingServed) {
   EXPECT_GE(waited, 0.9);  // not before the time-out ...
   EXPECT_LT(waited, 4.0);  // ... and soon after it (the sweep runs every second)
   EXPECT_EQ(Get("/api/v1/system/check").status, 200);
+}
+
+// A web root laid out like web/: pages, a vendor link into node_modules, npm's files.
+class StaticFilesTest : public ServerFixture {
+ protected:
+  void Configure(Config& c) override {
+    web_ = std::make_unique<TempDir>();
+    namespace fs = std::filesystem;
+    const std::string w = web_->path();
+    fs::create_directories(w + "/node_modules/lib");
+    fs::create_directories(w + "/vendor");
+    auto write = [](const std::string& path, const std::string& text) {
+      std::ofstream(path) << text;
+    };
+    write(w + "/index.html", "<p>index</p>");
+    write(w + "/page.js", "export {};");
+    write(w + "/.env", "secret");
+    write(w + "/package.json", "{}");
+    write(w + "/node_modules/lib/lib.js", "lib");
+    fs::create_symlink("../node_modules/lib", w + "/vendor/lib");
+    c.web_root = w;
+  }
+  std::unique_ptr<TempDir> web_;
+};
+
+TEST_F(StaticFilesTest, PagesAndVendorLinksAreServedButNotNpmsTreeOrHiddenFiles) {
+  HttpResult index = Get("/");
+  EXPECT_EQ(index.status, 200);
+  EXPECT_EQ(index.body, "<p>index</p>");
+  EXPECT_NE(index.Header("content-type").find("text/html"), std::string::npos);
+  EXPECT_EQ(Get("/page.js").Header("content-type"), "text/javascript; charset=utf-8");
+  EXPECT_EQ(Get("/vendor/lib/lib.js").body, "lib");
+  for (const char* hidden :
+       {"/node_modules/lib/lib.js", "/.env", "/package.json", "/vendor/../.env", "/missing.html"}) {
+    HttpResult r = Get(hidden);
+    EXPECT_EQ(r.status, 404) << hidden;
+    EXPECT_EQ(Json::parse(r.body)["type"], "rest") << hidden;
+  }
 }
 
 TEST_F(ServerTest, SyntheticTestSourceServesPngTiles) {
