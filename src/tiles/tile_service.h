@@ -78,7 +78,9 @@ class TileService {
 
   // The encoded tile (an encoded TileValue). OutOfRange for a tile outside the image,
   // Unsupported / DataLoss for files that cannot be read.
-  StatusOr<TileValuePtr> GetTile(const TileRequest& request);
+  // `*cached` (when given) says whether a cache tier answered (X-Cache: hit), e.g. a shared
+  // tier that TryCached does not ask.
+  StatusOr<TileValuePtr> GetTile(const TileRequest& request, bool* cached = nullptr);
 
   // The unstyled source, opened into the source cache if needed.
   StatusOr<SourcePtr> GetSource(const SourceRef& ref);
@@ -129,6 +131,8 @@ class TileService {
   uint64_t max_output_pixels() const { return options_.max_output_pixels; }
 
  private:
+  // TryCached's lookups; `local`: in-process tiers only (TileCache::GetLocal).
+  TileValuePtr Cached(const TileRequest& request, bool local);
   // The transform of the embedded ICC profile of `frame` to sRGB for `style` (nullptr for the
   // default style): nullptr when the style turns ICC off, the frame has no profile, or lcms2
   // cannot use it (logged once). Made once per file version, frame and intent.
