@@ -120,7 +120,8 @@ start_backend() { # name: starts its cache server (if any) and tessera, warms th
   PIDS+=("$pid")
   url=""
   for ((i = 0; i < 300; i++)); do
-    url=$(sed -n 's/^tessera listening on //p' "$WORK/$name.out")
+    # (the file appears when the background job has started: under load that takes a moment)
+    url=$(sed -n 's/^tessera listening on //p' "$WORK/$name.out" 2>/dev/null || true)
     [ -z "$url" ] || break
     kill -0 "$pid" 2>/dev/null || { echo "tessera exited: $(cat "$WORK/$name.err")" >&2; exit 1; }
     sleep 0.1
