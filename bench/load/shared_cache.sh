@@ -55,7 +55,7 @@ done
 MEMCACHED=$(command -v memcached || true)
 REDIS=$(command -v redis-server || true)
 
-WORK=$(mktemp -d)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/tessera-shared-cache.XXXXXX")
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill -9 "$p" 2>/dev/null || true; done
@@ -120,7 +120,8 @@ start_backend() { # name: starts its cache server (if any) and tessera, warms th
   PIDS+=("$pid")
   url=""
   for ((i = 0; i < 300; i++)); do
-    url=$(sed -n 's/^tessera listening on //p' "$WORK/$name.out")
+    # (the file appears when the background job has started: under load that takes a moment)
+    url=$(sed -n 's/^tessera listening on //p' "$WORK/$name.out" 2>/dev/null || true)
     [ -z "$url" ] || break
     kill -0 "$pid" 2>/dev/null || { echo "tessera exited: $(cat "$WORK/$name.err")" >&2; exit 1; }
     sleep 0.1

@@ -354,8 +354,9 @@ HandlerResult IiifApi::Image(ApiRequest& r) {
       return now->ok() ? answer(viewer, t, **now, etag, false) : ApiResponse::Error(now->status());
     }
     return Deferred([this, t = std::move(t), etag, answer, viewer = std::move(viewer)]() {
-      auto v = ctx_.tiles->GetTile(t);
-      return v.ok() ? answer(viewer, t, *v, etag, false) : ApiResponse::Error(v.status());
+      bool cached = false;  // a shared tier's hit is a hit too
+      auto v = ctx_.tiles->GetTile(t, &cached);
+      return v.ok() ? answer(viewer, t, *v, etag, cached) : ApiResponse::Error(v.status());
     });
   }
   if (TileValuePtr hit = ctx_.tile_cache->Get(key)) {

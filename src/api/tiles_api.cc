@@ -74,8 +74,9 @@ HandlerResult TilesApi::Tile(ApiRequest& r, bool with_frame) {
                      : ApiResponse::Error(now->status());
   }
   return Deferred([this, t = std::move(*request), etag, viewer = std::move(viewer)]() {
-    auto v = ctx_.tiles->GetTile(t);
-    return v.ok() ? ViewedTile(ctx_, viewer, t.source.key, *v, etag, false)
+    bool cached = false;  // a shared tier's hit is a hit too
+    auto v = ctx_.tiles->GetTile(t, &cached);
+    return v.ok() ? ViewedTile(ctx_, viewer, t.source.key, *v, etag, cached)
                   : ApiResponse::Error(v.status());
   });
 }

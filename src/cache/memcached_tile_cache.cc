@@ -105,7 +105,9 @@ class MemcachedStore final : public SharedStore {
     }
     return WithConnection(error, [&](memcached_st* m) {
       memcached_return_t rc = memcached_mget(m, ptrs.data(), lens.data(), keys.size());
-      if (rc != MEMCACHED_SUCCESS) return rc;
+      // SOME_ERRORS: a server holding some parts failed; what the others have is still read
+      // (a part it held is missing: a miss), and that server's own calls back off.
+      if (rc != MEMCACHED_SUCCESS && rc != MEMCACHED_SOME_ERRORS) return rc;
       memcached_result_st* res;
       while ((res = memcached_fetch_result(m, nullptr, &rc)) != nullptr) {
         auto it = index.find(

@@ -147,11 +147,13 @@ class SharedTileCache final : public TileCache {
   SharedTileCache(std::unique_ptr<SharedStore> store, const SharedTileCacheOptions& options);
 
   TileValuePtr Get(std::string_view key) override;
+  TileValuePtr GetLocal(std::string_view) override { return nullptr; }  // nothing is local
   void Put(std::string_view key, TileValuePtr value) override;
   void Erase(std::string_view key) override;
   void Clear() override;
   TileCacheStats Stats() const override;
   std::optional<TileCacheTiers> Tiers() const override;
+  bool has_shared_tier() const override { return true; }
   SharedTierStats SharedStats() const;
 
   // The stored name of `key` ("<prefix><32 hex>"; reads the generation first if needed), for

@@ -3,6 +3,7 @@
 // the tiles the others made.
 //
 //   Get:   front; on a miss the back, and a back hit is put in the front.
+//   GetLocal (the HTTP threads' lookup, which must not wait on the network): the front only.
 //   Put:   both (the back decides itself whether it takes decoded pixels:
 //          SharedTileCacheOptions::store_pixels, off by default, see docs/cache.md).
 //   Erase, Clear: both.
@@ -26,11 +27,13 @@ class TieredTileCache final : public TileCache {
       : front_(std::move(front)), back_(std::move(back)) {}
 
   TileValuePtr Get(std::string_view key) override;
+  TileValuePtr GetLocal(std::string_view key) override { return front_->Get(key); }
   void Put(std::string_view key, TileValuePtr value) override;
   void Erase(std::string_view key) override;
   void Clear() override;
   TileCacheStats Stats() const override;
   std::optional<TileCacheTiers> Tiers() const override;
+  bool has_shared_tier() const override { return true; }
 
   MemoryTileCache& front() { return *front_; }
   SharedTileCache& back() { return *back_; }

@@ -58,6 +58,20 @@ TEST_F(TieredTileCacheTest, ABackHitFillsTheFront) {
   EXPECT_EQ(tiers->shared.misses, 1u);
 }
 
+TEST_F(TieredTileCacheTest, GetLocalNeverAsksTheSharedTier) {
+  auto a = Node();
+  auto b = Node();
+  a->Put(TestKey(1), TestValue(1));
+  EXPECT_NE(a->GetLocal(TestKey(1)), nullptr);  // in a's front
+  EXPECT_EQ(b->GetLocal(TestKey(1)), nullptr);  // only in redis: not local to b
+  const SharedTierStats s = b->back().SharedStats();
+  EXPECT_EQ(s.hits + s.misses, 0u);
+  EXPECT_TRUE(b->has_shared_tier());
+  EXPECT_EQ(b->back().GetLocal(TestKey(1)), nullptr);
+  ASSERT_NE(b->Get(TestKey(1)), nullptr);  // Get does ask it, and fills the front
+  EXPECT_NE(b->GetLocal(TestKey(1)), nullptr);
+}
+
 TEST_F(TieredTileCacheTest, PixelsStayInTheFrontByDefault) {
   auto a = Node();
   auto b = Node();

@@ -58,6 +58,12 @@ class TileCache {
   virtual ~TileCache() = default;
   // The value, or nullptr on a miss.
   virtual TileValuePtr Get(std::string_view key) = 0;
+  // The value when this process holds it (no network hop), else nullptr: for threads that must
+  // not block, such as the HTTP threads. The in-process cache answers as Get; a shared tier
+  // answers from its front tier, or nullptr.
+  virtual TileValuePtr GetLocal(std::string_view key) { return Get(key); }
+  // True when Put and a Get that misses GetLocal talk to a shared tier over the network.
+  virtual bool has_shared_tier() const { return false; }
   // Inserts or replaces. A value larger than the cache can hold is dropped (counted).
   virtual void Put(std::string_view key, TileValuePtr value) = 0;
   virtual void Erase(std::string_view key) = 0;

@@ -113,21 +113,28 @@ const DerivedSource* Styled(const SourcePtr& s) {
 
 }  // namespace
 
-TileValuePtr TileService::TryCached(const TileRequest& r) {
+TileValuePtr TileService::TryCached(const TileRequest& r) { return Cached(r, /*local=*/true); }
+
+TileValuePtr TileService::Cached(const TileRequest& r, bool local) {
+  // In-process tiers only when `local`: a shared tier (a network hop) is asked on a worker.
+  auto get = [&](const std::string& key) { return local ? tiles_.GetLocal(key) : tiles_.Get(key); };
   // A request that may pass through looks at the unstyled tile first: when it is stored in
   // the wanted encoding it is the answer, and no second entry holds the same bytes.
   if (MayPassThrough(r)) {
-    TileValuePtr u = tiles_.Get(UnstyledTileKey(r.source.key, r.frame, r.level, r.x, r.y));
+    TileValuePtr u = get(UnstyledTileKey(r.source.key, r.frame, r.level, r.x, r.y));
     if (u && u->encoding == r.encode.encoding && (!u->needs_icc || r.style == kIccOffStyle)) {
       passthrough_.fetch_add(1, std::memory_order_relaxed);
       return u;
     }
   }
-  return tiles_.Get(EncodedTileKey(r));
+  return get(EncodedTileKey(r));
 }
 
 std::optional<StatusOr<TileValuePtr>> TileService::TryServeInline(const TileRequest& r) {
   if (!MayPassThrough(r)) return std::nullopt;  // decoding belongs on a worker
+  // A shared tile tier: its lookup and the Put of what is read are network hops, and those
+  // belong on a worker too (the HTTP thread must not wait on memcached or redis).
+  if (tiles_.has_shared_tier()) return std::nullopt;
   SourcePtr source = sources_.Peek(r.source.key);
   if (!source) return std::nullopt;  // opening belongs on a worker
   if (Status range = CheckTileInRange(*source, r.frame, r.level, r.x, r.y); !range.ok()) {
@@ -154,9 +161,15 @@ std::optional<StatusOr<TileValuePtr>> TileService::TryServeInline(const TileRequ
   return StatusOr<TileValuePtr>(v);
 }
 
-StatusOr<TileValuePtr> TileService::GetTile(const TileRequest& r) {
+StatusOr<TileValuePtr> TileService::GetTile(const TileRequest& r, bool* cached) {
   const std::string key = EncodedTileKey(r);
-  if (TileValuePtr v = tiles_.Get(key)) return v;
+  // Every tier (shared ones too) before any source is opened: a tile another node made is
+  // served without opening its file here.
+  if (TileValuePtr v = Cached(r, /*local=*/false)) {
+    if (cached) *cached = true;
+    return v;
+  }
+  if (cached) *cached = false;
   return encoded_flight_.Do(key, [&]() { return ProduceTile(r, key); });
 }
 

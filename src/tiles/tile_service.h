@@ -65,18 +65,22 @@ class TileService {
   TileService(const FormatRegistry& registry, TileCache& tiles, SourceCache& sources,
               TileServiceOptions options = {});
 
-  // The answer from the tile cache alone, or nullptr. Never opens, reads or decodes.
+  // The answer from the tile cache alone, or nullptr. Never opens, reads or decodes, and never
+  // waits on the network: only in-process tiers are asked (TileCache::GetLocal).
   TileValuePtr TryCached(const TileRequest& request);
 
   // For the HTTP thread, after a TryCached miss: a passthrough-eligible request (no style,
   // default edge) whose source is already open and whose stored bytes are in memory (page
   // cache) is read and answered right here, without the hop to a worker; a tile outside the
-  // image is answered with its error. nullopt: this needs a worker (GetTile).
+  // image is answered with its error. nullopt: this needs a worker (GetTile) — always with a
+  // shared tile tier (TileCache::has_shared_tier), whose calls are network hops.
   std::optional<StatusOr<TileValuePtr>> TryServeInline(const TileRequest& request);
 
   // The encoded tile (an encoded TileValue). OutOfRange for a tile outside the image,
   // Unsupported / DataLoss for files that cannot be read.
-  StatusOr<TileValuePtr> GetTile(const TileRequest& request);
+  // `*cached` (when given) says whether a cache tier answered (X-Cache: hit), e.g. a shared
+  // tier that TryCached does not ask.
+  StatusOr<TileValuePtr> GetTile(const TileRequest& request, bool* cached = nullptr);
 
   // The unstyled source, opened into the source cache if needed.
   StatusOr<SourcePtr> GetSource(const SourceRef& ref);
@@ -127,6 +131,8 @@ class TileService {
   uint64_t max_output_pixels() const { return options_.max_output_pixels; }
 
  private:
+  // TryCached's lookups; `local`: in-process tiers only (TileCache::GetLocal).
+  TileValuePtr Cached(const TileRequest& request, bool local);
   // The transform of the embedded ICC profile of `frame` to sRGB for `style` (nullptr for the
   // default style): nullptr when the style turns ICC off, the frame has no profile, or lcms2
   // cannot use it (logged once). Made once per file version, frame and intent.

@@ -78,6 +78,15 @@ TEST_P(SharedCacheTest, TheSecondRequestComesFromTheSharedTier) {
     EXPECT_EQ(after["tiles"][k], before["tiles"][k]) << k;
   }
   EXPECT_EQ(after["tileCacheBackend"]["errors"], 0);
+  // A stored JPEG tile (passthrough): the second time from the shared tier, not the file.
+  const std::string jpeg = "/api/v1/item/" + id + "/tiles/zxy/4/2/2";
+  ASSERT_EQ(Get(jpeg).status, 200);
+  const Json read = CacheInfo();
+  ASSERT_EQ(Get(jpeg).status, 200);
+  const Json reread = CacheInfo();
+  EXPECT_EQ(reread["tiles"]["rawReads"], read["tiles"]["rawReads"]);
+  EXPECT_GT(reread["tileCacheBackend"]["hits"].get<uint64_t>(),
+            read["tileCacheBackend"]["hits"].get<uint64_t>());
   const std::string metrics = Get("/metrics").body;
   EXPECT_NE(metrics.find("tessera_tile_cache_backend_errors_total 0"), std::string::npos);
   EXPECT_NE(metrics.find("tessera_tile_cache_backend_hits_total"), std::string::npos);
