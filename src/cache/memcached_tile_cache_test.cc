@@ -99,6 +99,12 @@ TEST_F(MemcachedTileCacheTest, EncodedAndPixelValuesRoundTrip) {
   encoded_only->Put(TestKey(3), MakePixelValue(Image(8, 8, 1, PixelType::kU8)));
   EXPECT_EQ(encoded_only->Get(TestKey(3)), nullptr);
   EXPECT_EQ(encoded_only->SharedStats().skipped, 1u);
+  // Nor are they asked for: a "|pixels" lookup makes no round trip (no error, no time-out,
+  // while the server hangs).
+  server_.Pause();
+  EXPECT_EQ(encoded_only->Get(TestKey(4) + "|pixels"), nullptr);
+  EXPECT_EQ(encoded_only->SharedStats().errors, 0u);
+  server_.Resume();
 
   const SharedTierStats s = cache->SharedStats();
   EXPECT_EQ(s.backend, "memcached");

@@ -145,6 +145,14 @@ void SharedTileCache::MaybeRefresh() {
 }
 
 TileValuePtr SharedTileCache::Get(std::string_view key) {
+  // Decoded copies of stored tiles (TileService keys them "...|pixels") are never written here
+  // unless cache-shared-pixels: asking would cost a round trip that always misses.
+  constexpr std::string_view kPixelsSuffix = "|pixels";
+  if (!options_.store_pixels && key.size() >= kPixelsSuffix.size() &&
+      key.substr(key.size() - kPixelsSuffix.size()) == kPixelsSuffix) {
+    misses_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
   MaybeRefresh();
   const std::string name = NameOf(key);
   if (name.empty()) {
