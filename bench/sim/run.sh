@@ -261,7 +261,7 @@ start_tessera() { # name [extra serve flags...]
   SERVER_PIDS+=("$TESSERA_PID")
   TESSERA_URL=""
   for ((i = 0; i < 300; i++)); do
-    TESSERA_URL=$(sed -n 's/^tessera listening on //p' "$WORK/logs/$name.out" || true)
+    TESSERA_URL=$(sed -n 's/^tessera listening on //p' "$WORK/logs/$name.out" 2>/dev/null || true)
     [ -z "$TESSERA_URL" ] || break
     kill -0 "$TESSERA_PID" 2>/dev/null || die "tessera serve exited: $(cat "$WORK/logs/$name.err")"
     sleep 0.1
