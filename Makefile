@@ -8,6 +8,7 @@ HOST ?= 127.0.0.1
 DATA ?= $(CURDIR)/.tessera-data
 
 .PHONY: all setup configure build run test format format-check bench bench-smoke sim clean
+.PHONY: fuzz
 
 all: build
 
@@ -52,6 +53,12 @@ bench-smoke: build
 # with the offline optimum (Release build in build-sim/, ~6 min, bench/results/sim.md).
 sim: setup
 	bench/sim/run.sh
+
+# Fuzzing (docs/fuzzing.md): the libFuzzer targets of fuzz/ built with clang, ASan and UBSan in
+# build-fuzz/, each run for FUZZ_SECONDS (default 60) over its seeds; findings fail the run.
+FUZZ_SECONDS ?= 60
+fuzz: setup
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz
 
 format:
 	find src tests bench -name '*.cc' -o -name '*.h' | xargs clang-format -i

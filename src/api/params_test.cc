@@ -27,6 +27,20 @@ TEST(ParamsTest, EncodeParams) {
   EXPECT_FALSE(EncodeParams(With({{"tiffCompression", "lzma"}}), Encoding::kJpeg).ok());
 }
 
+TEST(ParamsTest, IntParamTakesIntegralFloatsInRangeOnly) {
+  EXPECT_EQ(**IntParam(With({{"n", "3.0"}}), "n", 0, 10), 3);
+  EXPECT_EQ(**IntParam(With({{"n", "1e18"}}), "n", 0, INT64_MAX), 1000000000000000000);
+  EXPECT_EQ(**IntParam(With({{"n", "-9223372036854775808.0"}}), "n", INT64_MIN, 0), INT64_MIN);
+  EXPECT_FALSE(IntParam(With({{"n", "2.5"}}), "n", 0, 10).ok());
+  // Found by fuzz/route_fuzz (corpus/route/crash-frame-1e73, corpus/region/crash-width-3e110):
+  // floats beyond int64 were converted anyway (undefined behaviour; UBSan reports it).
+  for (const char* v : {"1e30", "-1e30", "9223372036854775808", "1.11111e+73", "inf", "nan"}) {
+    auto r = IntParam(With({{"n", v}}), "n", INT64_MIN, INT64_MAX);
+    ASSERT_FALSE(r.ok()) << v;
+    EXPECT_NE(r.status().message().find("is not an integer"), std::string::npos) << v;
+  }
+}
+
 TEST(ParamsTest, StyleAndFrame) {
   EXPECT_EQ(*StyleParam(With({})), "");
   EXPECT_EQ(*StyleParam(With({{"style", "{}"}})), "");

@@ -26,6 +26,7 @@
 #include "core/logging.h"
 #include "core/strings.h"
 #include "core/thread_pool.h"
+#include "http/request_target.h"
 #include "http/static_files.h"
 
 namespace tessera {
@@ -95,25 +96,6 @@ struct Counters {
   std::atomic<bool> draining{false};
 };
 
-// Splits a request target into a decoded path and decoded query pairs.
-bool ParseTarget(std::string_view target, ApiRequest* out) {
-  size_t q = target.find('?');
-  auto path = UrlDecode(target.substr(0, q), /*plus_as_space=*/false);
-  if (!path) return false;
-  out->path = std::move(*path);
-  if (q == std::string_view::npos) return true;
-  for (auto part : Split(target.substr(q + 1), '&')) {
-    if (part.empty()) continue;
-    size_t eq = part.find('=');
-    auto key = UrlDecode(part.substr(0, eq), true);
-    auto value = eq == std::string_view::npos ? std::optional<std::string>("")
-                                              : UrlDecode(part.substr(eq + 1), true);
-    if (!key || !value) return false;
-    out->query.emplace_back(std::move(*key), std::move(*value));
-  }
-  return true;
-}
-
 std::string_view View(beast::string_view s) { return std::string_view(s.data(), s.size()); }
 
 // Parses one request straight into an ApiRequest.
@@ -134,7 +116,7 @@ class RequestParser final : public http::basic_parser<true> {
                        int version, beast::error_code&) override {
     version_ = version;
     request_.method.assign(method.data(), method.size());
-    target_ok_ = ParseTarget(View(target), &request_);
+    target_ok_ = ParseRequestTarget(View(target), &request_);
   }
   void on_response_impl(int, beast::string_view, int, beast::error_code&) override {}
   void on_field_impl(http::field name, beast::string_view name_string, beast::string_view value,

@@ -291,7 +291,11 @@ std::string SyntheticParams::Key() const {
 StatusOr<SyntheticParams> ParseSyntheticParams(
     const std::vector<std::pair<std::string, std::string>>& query) {
   SyntheticParams p;
-  for (const auto& [key, value] : query) {
+  for (const auto& pair : query) {
+    // Named references, not a structured binding: clang 14 (the fuzz build) cannot capture
+    // structured bindings in the lambdas below.
+    const std::string& key = pair.first;
+    const std::string& value = pair.second;
     auto integer = [&](auto* out, int64_t lo, int64_t hi) -> Status {
       auto v = ParseInt(value);
       if (!v) return InvalidArgumentError(key + ": '" + value + "' is not an integer");

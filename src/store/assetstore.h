@@ -59,8 +59,9 @@ class Assetstore {
   // Bytes present in the upload's temp file (0 when it does not exist).
   StatusOr<int64_t> TempSize(std::string_view upload_id) const;
   // Writes `data` at `offset` of the upload's temp file (created on the first chunk), and
-  // returns the file's new size. ResourceExhausted when the disk is full (the partial write is
-  // truncated away, so the file keeps its previous size).
+  // returns the file's new size. InvalidArgument for an offset past the bytes present (a chunk
+  // must not leave a gap) or a chunk ending beyond 2^63. ResourceExhausted when the disk is full
+  // (the partial write is truncated away, so the file keeps its previous size).
   StatusOr<int64_t> WriteChunk(std::string_view upload_id, int64_t offset,
                                std::string_view data) const;
   // fsyncs the temp file, computes its SHA-512 (hex) and renames it to FinalPath(file_id)

@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <optional>
 #include <sstream>
 #include <thread>
@@ -188,6 +189,21 @@ TEST_F(AssetstoreTest, UploadLocksExcludeOtherHoldersAndReclaiming) {
   auto none = store().LockUpload("gone", false);
   ASSERT_TRUE(none.ok());
   EXPECT_FALSE(none->held());
+}
+
+// Found by fuzz/upload_fuzz.cc (corpus/upload/crash-gap-offset): a chunk past the end left a
+// hole of bytes nobody sent, and one near INT64_MAX made an 8 EiB sparse file on tmpfs.
+TEST_F(AssetstoreTest, ChunkPastTheEndIsRefused) {
+  ASSERT_EQ(*store().WriteChunk("up", 0, "abc"), 3);
+  for (int64_t offset : {int64_t{4}, int64_t{1} << 40, std::numeric_limits<int64_t>::max() - 1,
+                         std::numeric_limits<int64_t>::max()}) {
+    auto r = store().WriteChunk("up", offset, "x");
+    EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << offset;
+  }
+  EXPECT_EQ(*store().TempSize("up"), 3);
+  EXPECT_EQ(ReadAll(store().TempPath("up")), "abc");
+  EXPECT_EQ(*store().WriteChunk("up", 3, "d"), 4);  // at the end is fine
+  EXPECT_EQ(store().WriteChunk("new", 1, "x").status().code(), StatusCode::kInvalidArgument);
 }
 
 // ENOSPC without a full file system: the temp path is a symlink to /dev/full, whose writes

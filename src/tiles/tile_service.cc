@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "imaging/resample.h"
 #include "tiles/derived_source.h"
@@ -24,6 +25,18 @@ Status CheckTileInRange(const TileSource& source, int frame, int level, int64_t 
   return Status::Ok();
 }
 
+namespace {
+
+// A side in double truncated to an integer without undefined conversions: NaN is 0 and values
+// beyond +-INT_MAX are clamped (found by fuzz/region_fuzz: width=3.7e9 overflowed int, and
+// 1e300 int64). Sides that large are then refused by the callers' size limits.
+int64_t ToSide(double v) {
+  constexpr double kMax = std::numeric_limits<int>::max();
+  return std::isnan(v) ? 0 : static_cast<int64_t>(std::clamp(v, -kMax, kMax));
+}
+
+}  // namespace
+
 OutputSize CalculateOutputSize(std::optional<double> width, std::optional<double> height,
                                int64_t region_width, int64_t region_height) {
   if (region_width <= 0 || region_height <= 0) return {};
@@ -33,14 +46,14 @@ OutputSize CalculateOutputSize(std::optional<double> width, std::optional<double
   if (w > 0 && h <= 0) h = w * 16;
   const double rw = static_cast<double>(region_width);
   const double rh = static_cast<double>(region_height);
-  int64_t scaled_w = std::max<int64_t>(1, static_cast<int64_t>(rw * h / rh));
-  int64_t scaled_h = std::max<int64_t>(1, static_cast<int64_t>(rh * w / rw));
+  int64_t scaled_w = std::max<int64_t>(1, ToSide(rw * h / rh));
+  int64_t scaled_h = std::max<int64_t>(1, ToSide(rh * w / rw));
   OutputSize out;
-  if (scaled_w == static_cast<int64_t>(w) || (w * rh > h * rw && scaled_h != h)) {
+  if (scaled_w == ToSide(w) || (w * rh > h * rw && scaled_h != h)) {
     out.width = static_cast<int>(scaled_w);
-    out.height = static_cast<int>(h);
+    out.height = static_cast<int>(ToSide(h));
   } else {
-    out.width = static_cast<int>(w);
+    out.width = static_cast<int>(ToSide(w));
     out.height = static_cast<int>(scaled_h);
   }
   return out;

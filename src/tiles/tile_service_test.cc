@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <future>
+#include <limits>
 #include <set>
 #include <thread>
 #include <vector>
@@ -358,6 +359,20 @@ TEST_F(TileServiceTest, ThumbnailSizesAndLetterbox) {
   t.fill.reset();
   t.width = 1;
   EXPECT_EQ(service.GetThumbnail(t).status().code(), StatusCode::kInvalidArgument);
+}
+
+// Found by fuzz/region_fuzz (corpus/region/crash-width-3e9): sides beyond int were converted
+// anyway (undefined behaviour, UBSan reports it); they are clamped to INT_MAX now, which the
+// region endpoints refuse as too large.
+TEST(CalculateOutputSizeTest, HugeSidesAreClamped) {
+  for (double w : {3.7e9, 1e300, std::numeric_limits<double>::infinity()}) {
+    auto s = CalculateOutputSize(w, std::nullopt, 1000, 500);
+    EXPECT_EQ(s.width, std::numeric_limits<int>::max()) << w;
+    EXPECT_GT(s.height, 0) << w;
+    s = CalculateOutputSize(std::nullopt, w, 500, 1000);
+    EXPECT_EQ(s.height, std::numeric_limits<int>::max()) << w;
+    EXPECT_GT(s.width, 0) << w;
+  }
 }
 
 TEST(CalculateOutputSizeTest, MatchesLargeImage) {
