@@ -50,7 +50,7 @@ test-asan: setup
 test-tsan: setup
 	cmake -S . -B $(TSAN_BUILD) -G Ninja -DTESSERA_SANITIZE=thread $(CMAKE_FLAGS)
 	ninja -C $(TSAN_BUILD) -j $(JOBS) concurrency_tests
-	cd $(TSAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L concurrency
+	cd $(TSAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L '^concurrency$$'
 
 # Performance (docs/performance.md): the full load benchmark against nginx (Release build in
 # build-bench/, ~6 min, bench/results/latest.md), then the micro benchmarks.
