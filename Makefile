@@ -9,6 +9,7 @@ DATA ?= $(CURDIR)/.tessera-data
 
 .PHONY: all setup configure build run test format format-check bench bench-smoke sim clean
 .PHONY: fuzz
+.PHONY: test-asan test-tsan
 
 all: build
 
@@ -34,6 +35,23 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	bench/load/run.sh --quick --tessera $(BUILD)/src/tessera
 	bench/sim/run.sh --quick --tessera $(BUILD)/src/tessera --sim $(BUILD)/bench/sim/tessera_sim
+	$(MAKE) test-asan test-tsan
+
+# Sanitizers (docs/testing.md), each in its own build directory: every CTest test under
+# ASan+UBSan, and the tests labelled "concurrency" under TSan (only their binaries are built).
+# The suppressions (tests/sanitizers/*.supp) reach the tests through CTest's environment.
+ASAN_BUILD ?= build-asan
+TSAN_BUILD ?= build-tsan
+
+test-asan: setup
+	cmake -S . -B $(ASAN_BUILD) -G Ninja -DTESSERA_SANITIZE=address,undefined $(CMAKE_FLAGS)
+	ninja -C $(ASAN_BUILD) -j $(JOBS)
+	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+test-tsan: setup
+	cmake -S . -B $(TSAN_BUILD) -G Ninja -DTESSERA_SANITIZE=thread $(CMAKE_FLAGS)
+	ninja -C $(TSAN_BUILD) -j $(JOBS) concurrency_tests
+	cd $(TSAN_BUILD) && ctest --output-on-failure -j $(JOBS) -L '^concurrency$$'
 
 # Performance (docs/performance.md): the full load benchmark against nginx (Release build in
 # build-bench/, ~6 min, bench/results/latest.md), then the micro benchmarks.
