@@ -1,6 +1,7 @@
 #include "testing/child_process.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -94,6 +95,30 @@ int ChildProcess::Wait(std::chrono::milliseconds timeout) {
     if (std::chrono::steady_clock::now() >= deadline) return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+}
+
+bool ChildProcess::Pause() {
+  if (pid_ <= 0) return false;
+  Signal(SIGSTOP);
+  const std::string tasks = "/proc/" + std::to_string(pid_) + "/task";
+  return WaitUntil([&] {
+    DIR* dir = opendir(tasks.c_str());
+    if (!dir) return false;
+    bool all_stopped = true;
+    while (dirent* e = readdir(dir)) {
+      if (e->d_name[0] == '.') continue;
+      std::ifstream stat(tasks + "/" + e->d_name + "/stat");
+      std::string line;
+      std::getline(stat, line);
+      // "pid (comm) S ...": the state follows the last ')'.
+      const size_t paren = line.rfind(')');
+      if (paren == std::string::npos || paren + 2 >= line.size() || line[paren + 2] != 'T') {
+        all_stopped = false;
+      }
+    }
+    closedir(dir);
+    return all_stopped;
+  });
 }
 
 int ChildProcess::Stop(std::chrono::milliseconds grace) {

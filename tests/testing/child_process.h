@@ -31,6 +31,9 @@ class ChildProcess {
   // Sends `sig`; Wait reaps and returns the wait status (-1 if not started or timed out).
   void Signal(int sig);
   int Wait(std::chrono::milliseconds timeout = std::chrono::seconds(30));
+  // SIGSTOP, and returns once every thread of the process is stopped (the signal is delivered
+  // asynchronously: a thread may answer one more request in between). False if it never was.
+  bool Pause();
   // SIGTERM, then SIGKILL after `grace`; returns the wait status.
   int Stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
   std::string Log() const;

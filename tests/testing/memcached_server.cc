@@ -53,7 +53,7 @@ void MemcachedServer::Kill() {
 }
 
 void MemcachedServer::Pause() {
-  if (process_) process_->Signal(SIGSTOP);
+  if (process_) process_->Pause();
 }
 
 void MemcachedServer::Resume() {

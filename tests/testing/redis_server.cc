@@ -57,7 +57,7 @@ void RedisServer::Kill() {
 }
 
 void RedisServer::Pause() {
-  if (process_) process_->Signal(SIGSTOP);
+  if (process_) process_->Pause();
 }
 
 void RedisServer::Resume() {
