@@ -1,4 +1,4 @@
-// What every MetadataStore shares: ObjectIds and parent type names.
+// What every MetadataStore shares: ObjectIds, parent type names and the store_util helpers.
 #include "store/metadata_store.h"
 
 #include <atomic>
@@ -8,6 +8,45 @@
 #include "core/strings.h"
 
 namespace tessera {
+
+namespace store_util {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status CheckId(const std::string& id) {
+  if (!IsObjectId(id)) return InvalidArgumentError("Invalid ObjectId: " + id);
+  return Status::Ok();
+}
+
+Status CheckAccessList(const AccessList& access) {
+  for (const AccessGrant& g : access.users) {
+    if (!IsObjectId(g.user_id)) return InvalidArgumentError("Invalid ObjectId: " + g.user_id);
+    int level = static_cast<int>(g.level);
+    if (level < -1 || level > 2) return InvalidArgumentError("Invalid access level.");
+  }
+  return Status::Ok();
+}
+
+AccessList ParseGrants(bool is_public, const std::string& grants) {
+  AccessList list;
+  list.is_public = is_public;
+  for (std::string_view entry : Split(grants, ',')) {
+    size_t colon = entry.rfind(':');
+    if (colon == std::string_view::npos) continue;
+    auto level = ParseInt(entry.substr(colon + 1));
+    if (!level) continue;
+    list.users.push_back(
+        AccessGrant{std::string(entry.substr(0, colon)), static_cast<AccessLevel>(*level)});
+  }
+  return list;
+}
+
+}  // namespace store_util
+
 namespace {
 
 // Girder / MongoDB ObjectId layout: 4-byte seconds, 5 random bytes per process, 3-byte counter.

@@ -339,6 +339,18 @@ StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& da
 
 // True for a well-formed 24-hex id.
 bool IsObjectId(std::string_view id);
+
+// For the store implementations (sqlite_*, postgres_*): the checks and encodings that do not
+// depend on the database.
+namespace store_util {
+int64_t NowMs();  // wall clock, Unix ms
+// InvalidArgument unless `id` is an ObjectId ("Invalid ObjectId: ...").
+Status CheckId(const std::string& id);
+// InvalidArgument for a grant to a malformed user id or with an unknown level.
+Status CheckAccessList(const AccessList& access);
+// Parses the "user:level,user:level" column the list queries aggregate grants into.
+AccessList ParseGrants(bool is_public, const std::string& grants);
+}  // namespace store_util
 // A fresh ObjectId (seconds, per-process random bytes, counter), for records whose id must be
 // known before they are stored (a file's FinalPath is written before CompleteUpload).
 // Thread-safe.

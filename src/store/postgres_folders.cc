@@ -3,6 +3,7 @@
 
 namespace tessera {
 
+using postgres_store::CheckAccessList;
 using postgres_store::CheckId;
 using postgres_store::Exec;
 using postgres_store::ListTailSql;
@@ -60,15 +61,6 @@ const std::vector<SortField> kFolderSort = {{"name", "f.name"},
                                             {"lowerName", "lower(f.name)"},
                                             {"created", "f.created_ms"},
                                             {"updated", "f.updated_ms"}};
-
-Status CheckAccessList(const AccessList& access) {
-  for (const AccessGrant& g : access.users) {
-    if (!IsObjectId(g.user_id)) return InvalidArgumentError("Invalid ObjectId: " + g.user_id);
-    int level = static_cast<int>(g.level);
-    if (level < -1 || level > 2) return InvalidArgumentError("Invalid access level.");
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 

@@ -12,32 +12,7 @@
 namespace tessera {
 namespace postgres_store {
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-Status CheckId(const std::string& id) {
-  if (!IsObjectId(id)) return InvalidArgumentError("Invalid ObjectId: " + id);
-  return Status::Ok();
-}
-
 std::string ReadString(const PgResult& r, int row) { return r.Text(row, 0); }
-
-AccessList ParseGrants(bool is_public, const std::string& grants) {
-  AccessList list;
-  list.is_public = is_public;
-  for (std::string_view entry : Split(grants, ',')) {
-    size_t colon = entry.rfind(':');
-    if (colon == std::string_view::npos) continue;
-    auto level = ParseInt(entry.substr(colon + 1));
-    if (!level) continue;
-    list.users.push_back(
-        AccessGrant{std::string(entry.substr(0, colon)), static_cast<AccessLevel>(*level)});
-  }
-  return list;
-}
 
 std::string VisibleSql(std::string_view alias, std::string_view resource_type) {
   const std::string a(alias);

@@ -133,8 +133,10 @@ class PostgresStore final : public MetadataStore {
 // Shared by the PostgresStore files.
 namespace postgres_store {
 
-int64_t NowMs();
-Status CheckId(const std::string& id);
+using store_util::CheckAccessList;
+using store_util::CheckId;
+using store_util::NowMs;
+using store_util::ParseGrants;
 // Runs `sql` with `args` bound from $1 and reads every row with `read`.
 template <typename T, typename... Args>
 StatusOr<std::vector<T>> Query(PgConnection& c, const std::string& sql,
@@ -158,8 +160,6 @@ StatusOr<int64_t> QueryInt(PgConnection& c, const std::string& sql, const Args&.
   return res.rows() > 0 ? res.Int(0, 0) : 0;
 }
 std::string ReadString(const PgResult& r, int row);
-// Parses the "user:level,user:level" column the queries build with string_agg.
-AccessList ParseGrants(bool is_public, const std::string& grants);
 // SQL true when the row of `alias` (a collection or folder of `resource_type`) is visible under
 // the filter bound at $3 (all), $4 (user id), $5 (level).
 std::string VisibleSql(std::string_view alias, std::string_view resource_type);

@@ -4,6 +4,7 @@
 namespace tessera {
 
 using sqlite_store::BindListParams;
+using sqlite_store::CheckAccessList;
 using sqlite_store::CheckId;
 using sqlite_store::ListTailSql;
 using sqlite_store::NowMs;
@@ -55,15 +56,6 @@ const std::vector<SortField> kFolderSort = {{"name", "f.name"},
                                             {"lowerName", "lower(f.name)"},
                                             {"created", "f.created_ms"},
                                             {"updated", "f.updated_ms"}};
-
-Status CheckAccessList(const AccessList& access) {
-  for (const AccessGrant& g : access.users) {
-    if (!IsObjectId(g.user_id)) return InvalidArgumentError("Invalid ObjectId: " + g.user_id);
-    int level = static_cast<int>(g.level);
-    if (level < -1 || level > 2) return InvalidArgumentError("Invalid access level.");
-  }
-  return Status::Ok();
-}
 
 }  // namespace
 

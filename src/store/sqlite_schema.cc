@@ -138,11 +138,7 @@ CREATE TABLE thumbnails (
 CREATE UNIQUE INDEX thumbnails_item_key ON thumbnails(item_id, key);
 )sql";
 
-int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using store_util::NowMs;
 
 std::string BaseName(const std::string& path) {
   size_t slash = path.find_last_of('/');

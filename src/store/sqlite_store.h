@@ -148,11 +148,10 @@ class SqliteStore final : public MetadataStore {
 // Shared by the SqliteStore files.
 namespace sqlite_store {
 
-int64_t NowMs();
-// InvalidArgument unless `id` is an ObjectId ("Invalid ObjectId: ...").
-Status CheckId(const std::string& id);
-// Parses the "user:level,user:level" column the queries build with group_concat.
-AccessList ParseGrants(bool is_public, const std::string& grants);
+using store_util::CheckAccessList;
+using store_util::CheckId;
+using store_util::NowMs;
+using store_util::ParseGrants;
 // SQL that is true when the row of `alias` (a collection or folder of `resource_type`) is
 // visible under the filter bound at ?3 (all), ?4 (user id), ?5 (level).
 std::string VisibleSql(std::string_view alias, std::string_view resource_type);
