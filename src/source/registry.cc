@@ -26,6 +26,22 @@ StatusOr<std::string> ReadHeader(const std::string& path, const OpenOptions& opt
   return header;
 }
 
+// The limits every format shares, checked on what it opened (a TIFF's directory count, an
+// OME plane table, OpenSlide's level list all end up here).
+Status CheckLimits(const std::string& path, const SourceMetadata& m, const OpenOptions& options) {
+  if (m.levels > options.max_levels) {
+    return ResourceExhaustedError(path + " has " + std::to_string(m.levels) +
+                                  " levels, more than the limit of " +
+                                  std::to_string(options.max_levels) + " (max-levels)");
+  }
+  if (m.frame_count > options.max_frames) {
+    return ResourceExhaustedError(path + " has " + std::to_string(m.frame_count) +
+                                  " frames, more than the limit of " +
+                                  std::to_string(options.max_frames) + " (max-frames)");
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 StatusOr<std::vector<std::string>> FormatRegistry::Probe(const std::string& path,
@@ -59,7 +75,10 @@ StatusOr<std::unique_ptr<TileSource>> FormatRegistry::Open(const std::string& pa
   for (auto& k : c) {
     const FormatEntry& e = entries_[k.index];
     auto source = e.open(path, options);
-    if (source.ok()) return std::move(source).value();
+    if (source.ok()) {
+      TS_RETURN_IF_ERROR(CheckLimits(path, (*source)->metadata(), options));
+      return std::move(source).value();
+    }
     if (source.status().code() == StatusCode::kNotFound ||
         source.status().code() == StatusCode::kPermissionDenied) {
       return source.status();

@@ -22,8 +22,11 @@ namespace tessera {
 
 struct OpenOptions {
   const FileSystem* fs = &FileSystem::Posix();
-  // Refuse images larger than this in either dimension, or with more levels (hardening).
+  // Refuse images larger than this in either dimension (hardening)...
   int64_t max_dimension = int64_t{1} << 24;  // 16M pixels per side
+  // ...or with more levels or frames (every format; Open checks after the format opened).
+  int max_levels = 32;
+  int max_frames = 16384;
 };
 
 struct FormatEntry {
@@ -45,7 +48,8 @@ class FormatRegistry {
                                            const OpenOptions& options) const;
 
   // Opens `path` with the best format that can. Errors: NotFound (no such file), Unsupported
-  // (no format claims or opens it; the message names the file and every reason).
+  // (no format claims or opens it; the message names the file and every reason),
+  // ResourceExhausted (beyond options' dimension, level or frame limits).
   StatusOr<std::unique_ptr<TileSource>> Open(const std::string& path,
                                              const OpenOptions& options) const;
 

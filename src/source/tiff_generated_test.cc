@@ -1,5 +1,6 @@
 // Tests of the tiff format on files generated at test time with the Debian command-line tools
 // (vips, tiffcp, tiffset...); pixels compared with libvips. Tests skip without the tools.
+#include "source/registry.h"
 #include "source/tiff_test_util.h"
 
 namespace tessera {
@@ -316,6 +317,42 @@ TEST_F(GeneratedTiffTest, GenericMultiPageFrames) {
   auto t1 = s->ReadTile(1, 3, 0, 0);
   ASSERT_TRUE(t0.ok() && t1.ok());
   EXPECT_EQ(static_cast<int>(t0->row(5)[7]) + t1->row(5)[7], 255);
+}
+
+// The level and frame limits (OpenOptions, max-levels / max-frames) refuse a file on open,
+// whatever the format, with the limit's name; within them it opens.
+TEST_F(GeneratedTiffTest, LevelAndFrameLimitsAreCheckedOnOpen) {
+  const std::string a = Save("a.tif", "--tile --tile-width 64 --tile-height 64 --pyramid");
+  const std::string path = File("pages.tif");
+  ASSERT_TRUE(Sh("tiffcp " + Q(a) + " " + Q(a) + " " + Q(a) + " " + Q(path)));
+  const FormatRegistry registry = FormatRegistry::Default();
+  OpenOptions options;
+  auto opened = registry.Open(path, options);
+  ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+  ASSERT_EQ((*opened)->metadata().frame_count, 3);
+  ASSERT_EQ((*opened)->metadata().levels, 4);
+
+  options.max_frames = 2;
+  auto frames = registry.Open(path, options);
+  EXPECT_EQ(frames.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(frames.status().message().find("3 frames"), std::string::npos)
+      << frames.status().ToString();
+  EXPECT_NE(frames.status().message().find("max-frames"), std::string::npos);
+
+  options.max_frames = 3;
+  options.max_levels = 3;
+  auto levels = registry.Open(path, options);
+  EXPECT_EQ(levels.status().code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(levels.status().message().find("4 levels"), std::string::npos)
+      << levels.status().ToString();
+  // A flat image (libvips) is held to the same limits.
+  options.max_levels = 1;
+  const std::string png = File("flat.png");
+  ASSERT_TRUE(Sh("vips copy " + Q(rgb_) + " " + Q(png)));
+  auto flat = registry.Open(png, options);
+  EXPECT_EQ(flat.status().code(), StatusCode::kResourceExhausted) << flat.status().ToString();
+  options.max_levels = 2;
+  EXPECT_TRUE(registry.Open(png, options).ok());
 }
 
 TEST_F(GeneratedTiffTest, EveryOrientationMatchesVipsAutorot) {
