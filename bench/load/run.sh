@@ -151,7 +151,12 @@ cpu_count() { # number of CPUs in a taskset list such as "1" or "0-1,3"
 SERVER_NCPU=$(cpu_count "$SERVER_CPUS")
 CLIENT_NCPU=$(cpu_count "$CLIENT_CPUS")
 : "${WRK_THREADS:=$CLIENT_NCPU}"
-TESSERA_THREADS=(--io-threads "$SERVER_NCPU" --workers "$((2 * SERVER_NCPU))")
+# Regions and thumbnails run on workers of their own (--expensive-workers, 2 x cores default):
+# 2 x server CPUs here too, as the region and thumbnail phases were measured on the tile
+# workers before; --max-expensive lets every connection's request wait its turn.
+TESSERA_THREADS=(--io-threads "$SERVER_NCPU" --workers "$((2 * SERVER_NCPU))"
+  --expensive-workers "$((2 * SERVER_NCPU))"
+  --max-expensive "$((CONNECTIONS > 64 ? CONNECTIONS : 64))")
 CLK_TCK=$(getconf CLK_TCK)
 
 want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }

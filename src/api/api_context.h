@@ -49,6 +49,8 @@ struct ApiContext {
   std::vector<std::string> import_roots;              // server-side import is limited to these
   int max_thumbnail_files = 10;                       // persisted thumbnails per item
   uint64_t max_upload_bytes = 0;                      // per upload (0: no limit)
+  // Pixel bytes one region-sized request may assemble (tiles/decode_budget.h; 0: no limit).
+  uint64_t max_decoded_bytes = uint64_t{2} << 30;
   std::string thumbnail_dir;  // where they are written; empty: not persisted
 };
 

@@ -69,9 +69,18 @@ using Deferred = std::function<ApiResponse()>;
 struct HandlerResult {
   std::optional<ApiResponse> response;  // answered now...
   Deferred deferred;                    // ...or run this on the worker pool
+  // The deferred work is region-sized (a region, a thumbnail, a histogram, composited frames):
+  // it counts against the server's max_expensive (beyond it: 503 with Retry-After at once),
+  // so such requests cannot take every worker from the tiles viewers are waiting for.
+  bool expensive = false;
 
   HandlerResult(ApiResponse r) : response(std::move(r)) {}  // NOLINT
   HandlerResult(Deferred d) : deferred(std::move(d)) {}     // NOLINT
+  static HandlerResult Expensive(Deferred d) {
+    HandlerResult h(std::move(d));
+    h.expensive = true;
+    return h;
+  }
   // Runs the deferred part on the calling thread (tests, CLI).
   ApiResponse Resolve() && { return response ? std::move(*response) : deferred(); }
 };

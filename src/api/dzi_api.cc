@@ -204,9 +204,11 @@ HandlerResult DziApi::Tile(ApiRequest& r) {
                           params->style;
   const std::string etag = ETagFor(key);
   if (NotModified(r, etag)) return NotModifiedResponse(etag);
-  if (TileValuePtr hit = ctx_.tile_cache->Get(key)) return ImageResponse(hit, etag);
+  // The HTTP thread asks only this process's tiers; the worker asks a shared one too.
+  if (TileValuePtr hit = ctx_.tile_cache->GetLocal(key)) return ImageResponse(hit, etag);
   auto produce = [this, ref = item->source, p = *params, level = *level, x, y, key,
                   etag](const SourcePtr& s) -> ApiResponse {
+    if (TileValuePtr hit = ctx_.tile_cache->Get(key)) return ImageResponse(hit, etag);
     auto plan = PlanDziTile(*s, level, x, y, p.tile_size, p.overlap);
     if (!plan.ok()) return ApiResponse::Error(plan.status());
     auto img = ReadDziTile(*ctx_.tiles, s, ref, p.frame, *plan);

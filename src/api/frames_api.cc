@@ -154,7 +154,7 @@ HandlerResult FramesApi::TileFrames(ApiRequest& r) {
   if (!request.ok()) return ApiResponse::Error(request.status());
   const std::string filename = DefaultFilename(item_name, "tileframes", request->encode.encoding);
   const std::string key = request->Key();
-  return ServeCachedImage(r, *ctx_.tile_cache, key, filename,
+  return ServeCachedImage(r, ctx_, key, filename,
                           [this, q = std::move(*request), key]() { return Sprite(q, key); });
 }
 

@@ -11,6 +11,7 @@
 #include "core/strings.h"
 #include "imaging/transform.h"
 #include "store/metadata_store.h"
+#include "tiles/decode_budget.h"
 
 namespace tessera {
 namespace {
@@ -321,7 +322,10 @@ HandlerResult IiifApi::Image(ApiRequest& r) {
 
   SourcePtr source = ctx_.source_cache->Peek(item->source.key);
   if (!source) {  // opening belongs on a worker; so does everything after it
+    // Not counted as expensive (most such requests are a viewer's first tiles), but a region
+    // rendered here keeps to the pixel budget.
     return Deferred([this, req = *req, ref = item->source, key, etag, base, limits]() {
+      DecodeBudget::Scope budget(ctx_.max_decoded_bytes);
       auto s = ctx_.tiles->GetSource(ref);
       if (!s.ok()) return ApiResponse::Error(s.status());
       auto plan = PlanImage(**s, req, limits);
@@ -359,14 +363,17 @@ HandlerResult IiifApi::Image(ApiRequest& r) {
       return v.ok() ? answer(viewer, t, *v, etag, cached) : ApiResponse::Error(v.status());
     });
   }
-  if (TileValuePtr hit = ctx_.tile_cache->Get(key)) {
+  // The HTTP thread asks only this process's tiers; the worker asks a shared one too.
+  if (TileValuePtr hit = ctx_.tile_cache->GetLocal(key)) {
     return WithLinks(ImageResponse(hit, etag), base, plan->canonical);
   }
-  return Deferred([this, source, req = *req, ref = item->source, plan = *plan, key, etag, base]() {
-    auto v = Render(ctx_, source, ref, req, plan, key);
-    return v.ok() ? WithLinks(ImageResponse(*v, etag), base, plan.canonical)
-                  : ApiResponse::Error(v.status());
-  });
+  return ExpensiveWork(
+      ctx_, [this, source, req = *req, ref = item->source, plan = *plan, key, etag, base]() {
+        StatusOr<TileValuePtr> v = ctx_.tile_cache->Get(key);
+        if (!*v) v = Render(ctx_, source, ref, req, plan, key);
+        return v.ok() ? WithLinks(ImageResponse(*v, etag), base, plan.canonical)
+                      : ApiResponse::Error(v.status());
+      });
 }
 
 }  // namespace tessera

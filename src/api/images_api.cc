@@ -177,7 +177,7 @@ HandlerResult ImagesApi::GetImageMetadata(ApiRequest& r) {
   auto resolved = resolver_.Resolve(r.PathParam("id"), r);
   if (!resolved.ok()) return ApiResponse::Error(resolved.status());
   const std::string name = r.PathParam("key");
-  if (TileValuePtr v = ctx_.tile_cache->Get(DecodedKey(resolved->source.key, name))) {
+  if (TileValuePtr v = ctx_.tile_cache->GetLocal(DecodedKey(resolved->source.key, name))) {
     return ApiResponse::Json(ImageMetadataJson(v->pixels));
   }
   return Deferred([this, ref = resolved->source, name]() {
@@ -212,7 +212,7 @@ HandlerResult ImagesApi::GetImage(ApiRequest& r) {
   if (!request.ok()) return ApiResponse::Error(request.status());
   const std::string filename = DefaultFilename(item_name, request->name, request->encode.encoding);
   const std::string key = request->Key();
-  return ServeCachedImage(r, *ctx_.tile_cache, key, filename,
+  return ServeCachedImage(r, ctx_, key, filename,
                           [this, q = std::move(*request), key]() { return EncodedImage(q, key); });
 }
 

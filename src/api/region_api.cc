@@ -208,7 +208,7 @@ HandlerResult RegionApi::Region(ApiRequest& r) {
   auto parsed = ParseRegion(r, resolver_);
   if (!parsed.ok()) return ApiResponse::Error(parsed.status());
   if (NotModified(r, parsed->etag)) return NotModifiedResponse(parsed->etag);
-  return Deferred([this, q = std::move(*parsed)]() {
+  return ExpensiveWork(ctx_, [this, q = std::move(*parsed)]() {
     auto decorate = [&q](ApiResponse resp) {
       AddCachingHeaders(resp, q.etag);
       for (const auto& h : q.headers) resp.headers.push_back(h);
@@ -360,7 +360,7 @@ HandlerResult RegionApi::Histogram(ApiRequest& r) {
   auto parsed = parse();
   if (!parsed.ok()) return ApiResponse::Error(parsed.status());
   if (NotModified(r, parsed->etag)) return NotModifiedResponse(parsed->etag);
-  return Deferred([this, q = std::move(*parsed)]() {
+  return ExpensiveWork(ctx_, [this, q = std::move(*parsed)]() {
     auto run = [&]() -> StatusOr<nlohmann::ordered_json> {
       TS_ASSIGN_OR_RETURN(SourcePtr src,
                           ctx_.tiles->GetStyledSource(q.ref, q.style, EncodeOptions()));
@@ -437,7 +437,7 @@ HandlerResult RegionApi::Bands(ApiRequest& r) {
     return resp;
   };
   if (BytesPtr hit = CachedBands(key)) return respond(hit);
-  return Deferred([this, ref = std::move(item->source), f = *frame, key, respond]() {
+  return ExpensiveWork(ctx_, [this, ref = std::move(item->source), f = *frame, key, respond]() {
     auto run = [&]() -> StatusOr<BytesPtr> {
       TS_ASSIGN_OR_RETURN(SourcePtr src, ctx_.tiles->GetSource(ref));
       TS_RETURN_IF_ERROR(CheckFrame(*src, f));

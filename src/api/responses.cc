@@ -3,6 +3,7 @@
 #include <cctype>
 
 #include "core/strings.h"
+#include "tiles/decode_budget.h"
 
 namespace tessera {
 
@@ -50,7 +51,7 @@ ApiResponse ViewedTile(const ApiContext& ctx, const std::string& viewer,
   return resp;
 }
 
-HandlerResult ServeCachedImage(const ApiRequest& r, TileCache& cache, const std::string& key,
+HandlerResult ServeCachedImage(const ApiRequest& r, const ApiContext& ctx, const std::string& key,
                                const std::string& default_filename,
                                std::function<StatusOr<TileValuePtr>()> produce) {
   ApiResponse extra;
@@ -63,10 +64,18 @@ HandlerResult ServeCachedImage(const ApiRequest& r, TileCache& cache, const std:
     return resp;
   };
   if (NotModified(r, etag)) return NotModifiedResponse(etag);
-  if (TileValuePtr hit = cache.Get(key)) return respond(hit);
-  return Deferred([produce = std::move(produce), respond = std::move(respond)]() {
+  // Only this process's tiers here (an HTTP thread); `produce` asks a shared tier first.
+  if (TileValuePtr hit = ctx.tile_cache->GetLocal(key)) return respond(hit);
+  return ExpensiveWork(ctx, [produce = std::move(produce), respond = std::move(respond)]() {
     auto v = produce();
     return v.ok() ? respond(*v) : ApiResponse::Error(v.status());
+  });
+}
+
+HandlerResult ExpensiveWork(const ApiContext& ctx, Deferred work) {
+  return HandlerResult::Expensive([max_bytes = ctx.max_decoded_bytes, work = std::move(work)]() {
+    DecodeBudget::Scope budget(max_bytes);
+    return work();
   });
 }
 

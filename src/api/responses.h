@@ -47,9 +47,16 @@ ApiResponse ViewedTile(const ApiContext& ctx, const std::string& viewer,
 // Content-Disposition checked first (400 before any work), 304 on a matching If-None-Match, a
 // cache hit answered right here, otherwise `produce` on a worker. Every image answer carries
 // the ETag of `key`, the caching headers and the Content-Disposition.
-HandlerResult ServeCachedImage(const ApiRequest& r, TileCache& cache, const std::string& key,
+// The hit is looked up with GetLocal (no network hop on the HTTP thread): `produce`, which is
+// ExpensiveWork, must look in the whole cache itself before making the image.
+HandlerResult ServeCachedImage(const ApiRequest& r, const ApiContext& ctx, const std::string& key,
                                const std::string& default_filename,
                                std::function<StatusOr<TileValuePtr>()> produce);
+
+// The work of a region-sized request (a region, a thumbnail, a histogram, composited frames):
+// HandlerResult::Expensive, so it counts against the server's max-expensive, and run within a
+// DecodeBudget of ctx.max_decoded_bytes (tiles/decode_budget.h).
+HandlerResult ExpensiveWork(const ApiContext& ctx, Deferred work);
 
 // A non-negative integer path parameter (x, y, z, frame...); 400 otherwise.
 StatusOr<int64_t> PathInt(const ApiRequest& r, const std::string& name);

@@ -113,7 +113,7 @@ HandlerResult TilesApi::Thumbnail(ApiRequest& r) {
   // A miss in the tile cache is served from the persisted copy when there is one (no source
   // opened); otherwise produced, then persisted.
   return ServeCachedImage(
-      r, *ctx_.tile_cache, key, filename,
+      r, ctx_, key, filename,
       [this, t = std::move(*request), key, item_id]() -> StatusOr<TileValuePtr> {
         if (item_id.empty() || !persisted_.enabled()) {
           return ctx_.tiles->GetThumbnail(t);

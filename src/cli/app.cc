@@ -108,6 +108,8 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   });
   TileServiceOptions options;
   options.max_output_pixels = config.max_output_pixels;
+  options.open.max_levels = config.max_levels;
+  options.open.max_frames = config.max_frames;
   app->tiles_ = std::make_unique<TileService>(app->registry_, *app->tile_cache_,
                                               *app->source_cache_, options);
   app->context_.store = app->store_.get();
@@ -119,6 +121,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->context_.import_roots = config.import_roots;
   app->context_.max_thumbnail_files = config.max_thumbnail_files;
   app->context_.max_upload_bytes = config.max_upload_bytes;
+  app->context_.max_decoded_bytes = config.max_decoded_bytes;
   app->context_.thumbnail_dir = app->assetstore_->root() + "/thumbnails";
   app->context_.jobs = app->jobs_.get();
   app->context_.tiles = app->tiles_.get();
@@ -140,6 +143,8 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   so.io_threads = config.io_threads;
   so.workers = config.workers;
   so.max_queued_work = static_cast<size_t>(config.max_queue);
+  so.expensive_workers = config.expensive_workers;
+  so.max_expensive = config.max_expensive;
   so.idle_timeout = std::chrono::seconds(config.request_timeout_s);
   so.metrics = app->metrics_.get();
   so.web_root = config.web_root.empty() ? std::string(TESSERA_WEB_ROOT) : config.web_root;

@@ -63,6 +63,7 @@ void Config::ResolveDefaults() {
   if (max_sources == 0) max_sources = std::min(max_open_files, 1024);
   if (io_threads == 0) io_threads = m.cores;
   if (workers == 0) workers = 2 * m.cores;
+  if (expensive_workers == 0) expensive_workers = 2 * m.cores;
 }
 
 namespace {
@@ -140,6 +141,7 @@ Status ApplySharedCacheSetting(std::string_view key, std::string_view value, Con
 std::vector<std::string> SettingNames() {
   return {"host", "port", "data", "web-root", "tile-cache-bytes", "source-memory-bytes",
           "max-sources", "max-open-files", "io-threads", "workers", "max-queue",
+          "expensive-workers", "max-expensive", "max-decoded-bytes", "max-levels", "max-frames",
           "max-output-pixels", "request-timeout-s", "shutdown-grace-s", "tile-cache-policy",
           "active-window-s", "viewer-working-set-tiles", "log-level", "assetstore", "admin-login",
           "admin-password", "open-registration", "token-days", "import-roots",
@@ -161,13 +163,15 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
   } else if (key == "web-root") {
     c->web_root = std::string(value);
   } else if (key == "tile-cache-bytes" || key == "source-memory-bytes" ||
-             key == "max-output-pixels") {
+             key == "max-output-pixels" || key == "max-decoded-bytes") {
     auto v = ParseByteSize(value);
     if (!v) return Bad(key, value, "expected a size such as 1073741824, 512MiB or 2GiB");
     if (key == "tile-cache-bytes")
       c->tile_cache_bytes = *v;
     else if (key == "source-memory-bytes")
       c->source_memory_bytes = *v;
+    else if (key == "max-decoded-bytes")
+      c->max_decoded_bytes = *v;
     else
       c->max_output_pixels = *v;
   } else if (key == "max-sources") {
@@ -180,6 +184,14 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     TS_ASSIGN_OR_RETURN(c->workers, PositiveInt(key, value, 1, 1024));
   } else if (key == "max-queue") {
     TS_ASSIGN_OR_RETURN(c->max_queue, PositiveInt(key, value, 1, 1 << 24));
+  } else if (key == "expensive-workers") {
+    TS_ASSIGN_OR_RETURN(c->expensive_workers, PositiveInt(key, value, 1, 1024));
+  } else if (key == "max-expensive") {
+    TS_ASSIGN_OR_RETURN(c->max_expensive, PositiveInt(key, value, 1, 1 << 20));
+  } else if (key == "max-levels") {
+    TS_ASSIGN_OR_RETURN(c->max_levels, PositiveInt(key, value, 1, 64));
+  } else if (key == "max-frames") {
+    TS_ASSIGN_OR_RETURN(c->max_frames, PositiveInt(key, value, 1, 1 << 20));
   } else if (key == "file-check-interval-ms") {
     TS_ASSIGN_OR_RETURN(c->file_check_interval_ms, PositiveInt(key, value, 0, 3600 * 1000));
   } else if (key == "tile-cache-policy") {

@@ -30,7 +30,17 @@ struct Config {
   int io_threads = 0;  // 0 = number of cores
   int workers = 0;     // 0 = 2 x cores
   int max_queue = 4096;
+  // Region-sized requests (regions, thumbnails, histograms, composited frames, IIIF regions)
+  // run on workers of their own, so tiles never wait behind them; at most max_expensive are
+  // queued or running at once, more get 503 + Retry-After while tiles keep flowing.
+  int expensive_workers = 0;  // 0 = 2 x cores, as workers (TILED exports take two at most)
+  int max_expensive = 64;
   uint64_t max_output_pixels = uint64_t{8192} * 8192;
+  // Pixel bytes one such request may assemble (every level region, frame and resize it reads).
+  uint64_t max_decoded_bytes = uint64_t{2} << 30;
+  // Images with more levels or frames are refused on open (with max dimension 16M px a side).
+  int max_levels = 32;
+  int max_frames = 16384;
   // How long a file's stat (mtime, size: part of every cache key) is trusted before the file is
   // checked again. 0 checks on every request.
   int file_check_interval_ms = 1000;

@@ -19,6 +19,29 @@ TEST(ConfigTest, DefaultsFromTheMachine) {
   EXPECT_GT(c.max_sources, 0);
   EXPECT_LE(static_cast<uint64_t>(c.max_open_files), std::max<uint64_t>(16, m.open_file_limit));
   EXPECT_EQ(c.io_threads, m.cores);
+  EXPECT_EQ(c.expensive_workers, 2 * m.cores);
+  EXPECT_EQ(c.max_expensive, 64);
+}
+
+TEST(ConfigTest, HardeningLimits) {
+  Config c;
+  EXPECT_EQ(c.max_decoded_bytes, uint64_t{2} << 30);
+  EXPECT_EQ(c.max_levels, 32);
+  EXPECT_EQ(c.max_frames, 16384);
+  ASSERT_TRUE(ApplySetting("max-expensive", "3", &c).ok());
+  ASSERT_TRUE(ApplySetting("expensive-workers", "5", &c).ok());
+  ASSERT_TRUE(ApplySetting("max-decoded-bytes", "512MiB", &c).ok());
+  ASSERT_TRUE(ApplySetting("max-levels", "20", &c).ok());
+  ASSERT_TRUE(ApplySetting("max-frames", "100", &c).ok());
+  c.ResolveDefaults();
+  EXPECT_EQ(c.max_expensive, 3);
+  EXPECT_EQ(c.expensive_workers, 5);
+  EXPECT_EQ(c.max_decoded_bytes, uint64_t{512} << 20);
+  EXPECT_EQ(c.max_levels, 20);
+  EXPECT_EQ(c.max_frames, 100);
+  EXPECT_FALSE(ApplySetting("max-expensive", "0", &c).ok());
+  EXPECT_FALSE(ApplySetting("max-levels", "65", &c).ok());
+  EXPECT_FALSE(ApplySetting("max-decoded-bytes", "lots", &c).ok());
 }
 
 TEST(ConfigTest, FileThenFlagsWithClearErrors) {

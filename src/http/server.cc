@@ -11,6 +11,8 @@
 //   of arming a timer for every read and write.
 #include "http/server.h"
 
+#include <algorithm>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -90,6 +92,9 @@ const std::string kUnrouted = "unrouted";
 
 struct Counters {
   std::atomic<uint64_t> connections{0}, requests{0}, deferred{0}, rejected{0};
+  std::atomic<uint64_t> rejected_expensive{0};
+  // Expensive deferred work (HandlerResult::expensive) queued or running.
+  std::atomic<int64_t> expensive{0};
   // Requests between their first header byte being parsed and their answer being written.
   std::atomic<int64_t> in_flight{0};
   // Shutting down gracefully: answer what is in flight with Connection: close, take no more.
@@ -208,12 +213,13 @@ class IoLoop {
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(tcp::socket socket, IoLoop& loop, const ServerOptions& options, const Router& router,
-          ThreadPool& pool, Counters& counters)
+          ThreadPool& pool, ThreadPool& expensive_pool, Counters& counters)
       : socket_(std::move(socket)),
         loop_(loop),
         options_(options),
         router_(router),
         pool_(pool),
+        expensive_pool_(expensive_pool),
         counters_(counters) {}
 
   ~Session() { RemoveBodyFile(); }  // a connection that died before sending its file
@@ -338,18 +344,30 @@ class Session : public std::enable_shared_from_this<Session> {
     if (result.response) return Write(std::move(*result.response));
 
     counters_.deferred.fetch_add(1, std::memory_order_relaxed);
+    const bool expensive = result.expensive;
+    if (expensive && counters_.expensive.fetch_add(1) >= options_.max_expensive) {
+      counters_.expensive.fetch_sub(1);
+      counters_.rejected_expensive.fetch_add(1, std::memory_order_relaxed);
+      return Write(ApiResponse::Error(UnavailableError(
+          "Too many regions, thumbnails and histograms are waiting to be made (max-expensive " +
+          std::to_string(options_.max_expensive) + "); retry shortly")));
+    }
     deadline_ = kNever;  // the server is working, not the client
     // The worker hands its reference back with the response, so the session always ends on
-    // its own loop.
+    // its own loop. Expensive work has its own workers: tiles never wait behind it.
     bool queued =
-        pool_.TrySubmit([self = shared_from_this(), work = std::move(result.deferred)]() mutable {
-          ApiResponse resp = work();
-          IoLoop& loop = self->loop_;
-          net::post(loop.ioc, [self = std::move(self), resp = std::move(resp)]() mutable {
-            self->Write(std::move(resp));
-          });
-        });
+        (expensive ? expensive_pool_ : pool_)
+            .TrySubmit([self = shared_from_this(), work = std::move(result.deferred),
+                        expensive]() mutable {
+              ApiResponse resp = work();
+              if (expensive) self->counters_.expensive.fetch_sub(1);
+              IoLoop& loop = self->loop_;
+              net::post(loop.ioc, [self = std::move(self), resp = std::move(resp)]() mutable {
+                self->Write(std::move(resp));
+              });
+            });
     if (!queued) {
+      if (expensive) counters_.expensive.fetch_sub(1);
       counters_.rejected.fetch_add(1, std::memory_order_relaxed);
       Write(ApiResponse::Error(UnavailableError("The server is busy; retry shortly")));
     }
@@ -477,6 +495,7 @@ class Session : public std::enable_shared_from_this<Session> {
   const ServerOptions& options_;
   const Router& router_;
   ThreadPool& pool_;
+  ThreadPool& expensive_pool_;
   Counters& counters_;
   std::optional<RequestParser> parser_;
   std::string header_;  // the serialized response header, reused from request to request
@@ -551,6 +570,9 @@ class HttpServer::Impl {
     }
     port_ = acceptor_->local_endpoint().port();
     pool_ = std::make_unique<ThreadPool>(options_.workers, options_.max_queued_work, "tile");
+    expensive_pool_ = std::make_unique<ThreadPool>(
+        options_.expensive_workers,
+        static_cast<size_t>(std::max<int64_t>(options_.max_expensive, 1)), "region");
     Accept();
     for (auto& loop : loops_) loop->Start();
     return Status::Ok();
@@ -567,7 +589,7 @@ class HttpServer::Impl {
         socket.set_option(tcp::no_delay(true), ec);
         counters_.connections.fetch_add(1, std::memory_order_relaxed);
         auto session = std::make_shared<Session>(std::move(socket), loop, options_, router_, *pool_,
-                                                 counters_);
+                                                 *expensive_pool_, counters_);
         net::post(loop.ioc, [session = std::move(session)] { session->Start(); });
       }
       Accept();
@@ -620,6 +642,7 @@ class HttpServer::Impl {
     });
     // Workers finish what they hold; their responses are posted to loops that stop.
     pool_.reset();
+    expensive_pool_.reset();
     for (auto& loop : loops_) loop->ioc.stop();
     for (auto& loop : loops_) loop->Join();
     cv_.notify_all();
@@ -636,6 +659,8 @@ class HttpServer::Impl {
     s.requests = counters_.requests.load();
     s.deferred = counters_.deferred.load();
     s.rejected_busy = counters_.rejected.load();
+    s.rejected_expensive = counters_.rejected_expensive.load();
+    s.expensive = counters_.expensive.load();
     s.in_flight = counters_.in_flight.load();
     return s;
   }
@@ -649,6 +674,7 @@ class HttpServer::Impl {
   std::optional<tcp::acceptor> acceptor_;
   size_t next_loop_ = 0;  // used by the accept handler only (loop 0's thread)
   std::unique_ptr<ThreadPool> pool_;
+  std::unique_ptr<ThreadPool> expensive_pool_;
   uint16_t port_ = 0;
   Counters counters_;
   std::mutex mu_;

@@ -5,6 +5,8 @@
 // error) is written from the I/O thread; Deferred work (open, decode, encode) runs on a bounded
 // worker pool and its response is posted back to the connection, so cache hits never queue
 // behind slow work. When the worker queue is full the request gets 503 with Retry-After.
+// Expensive work (a region, a thumbnail) has workers of its own and a bound of its own
+// (max_expensive queued or running; beyond it 503 too), so tiles never wait behind it.
 // Paths under /api/ and /iiif/, and /metrics, go to the router; others are static files from
 // `web_root` (item list and viewer pages).
 //
@@ -29,6 +31,12 @@ struct ServerOptions {
   int io_threads = 2;
   int workers = 4;
   size_t max_queued_work = 4096;
+  // Expensive deferred work (HandlerResult::expensive: regions, thumbnails, histograms,
+  // composited frames) runs on its own `expensive_workers`, so it never holds the workers tiles
+  // need; at most `max_expensive` such requests are queued or running at once, more are
+  // answered 503 with Retry-After at once, while tiles and cache hits keep flowing.
+  int expensive_workers = 2;
+  int64_t max_expensive = 64;
   std::string web_root;  // empty: no static files
   uint32_t max_header_bytes = 16 * 1024;
   uint64_t max_body_bytes = uint64_t{128} << 20;  // upload chunks (girder_client: 64 MiB)
@@ -44,7 +52,9 @@ struct ServerStats {
   uint64_t requests = 0;
   uint64_t deferred = 0;
   uint64_t rejected_busy = 0;
-  int64_t in_flight = 0;  // requests received and not yet answered
+  uint64_t rejected_expensive = 0;  // 503s for max_expensive
+  int64_t expensive = 0;            // expensive requests queued or running now
+  int64_t in_flight = 0;            // requests received and not yet answered
 };
 
 class HttpServer {

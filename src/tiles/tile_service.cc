@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "imaging/resample.h"
+#include "tiles/decode_budget.h"
 #include "tiles/derived_source.h"
 
 namespace tessera {
@@ -364,6 +365,8 @@ StatusOr<Image> TileService::ReadRegion(const SourcePtr& source, const SourceRef
   TS_ASSIGN_OR_RETURN(Image img,
                       ReadLevelRegion(source, ref, frame, plan.level, plan.rect, samples));
   if (img.width() == plan.out_width && img.height() == plan.out_height) return img;
+  TS_RETURN_IF_ERROR(DecodeBudget::ChargePixels(plan.out_width, plan.out_height,
+                                                img.bands() * img.sample_bytes()));
   const bool enlarge = plan.out_width > img.width() || plan.out_height > img.height();
   const ResampleFilter f =
       filter.value_or(enlarge ? ResampleFilter::kCubic : ResampleFilter::kLanczos3);
@@ -396,6 +399,8 @@ StatusOr<Image> TileService::ReadUnstyledLevelRegion(const SourcePtr& source, co
   const SourceMetadata& m = source->metadata();
   LevelSize size = source->GetLevelSize(level);
   Rect inside = Intersect(rect, Rect{0, 0, size.width, size.height});
+  TS_RETURN_IF_ERROR(
+      DecodeBudget::ChargePixels(rect.width, rect.height, m.band_count * BytesPerSample(m.dtype)));
   Image out(static_cast<int>(rect.width), static_cast<int>(rect.height), m.band_count, m.dtype);
   if (inside.empty()) return out;
   const int64_t x0 = inside.x / m.tile_width;

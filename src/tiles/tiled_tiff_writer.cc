@@ -10,6 +10,8 @@
 #include <memory>
 #include <numbers>
 
+#include "tiles/decode_budget.h"
+
 namespace tessera {
 namespace {
 
@@ -382,6 +384,8 @@ Image ApplyWeights(const Image& src, int64_t x0, int64_t y0, const AxisWeights& 
 
 // Output pixels [rect] of the region (output coordinates, inside the output).
 StatusOr<Image> RegionPixels(const TiledRegion& g, const Rect& rect) {
+  // Each strip is written and freed before the next: the request's pixel budget is per strip.
+  DecodeBudget::Scope strip(DecodeBudget::Limit());
   const RegionPlan& p = g.plan;
   if (p.out_width == p.rect.width && p.out_height == p.rect.height) {
     return g.tiles->ReadLevelRegion(

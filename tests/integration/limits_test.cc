@@ -1,0 +1,174 @@
+// The hardening limits end to end (docs/security.md#limits-and-their-defaults): expensive
+// requests run on workers of their own and beyond max-expensive get 503 + Retry-After at once,
+// while tiles and cache hits keep flowing; a region-sized request past max-decoded-bytes is refused
+// before its pixels are assembled; images past max-levels / max-frames are refused on open.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "api/router.h"
+#include "http/server.h"
+#include "integration/server_fixture.h"
+#include "testing/child_process.h"
+#include "testing/http_client.h"
+#include "testing/testdata.h"
+
+namespace tessera {
+namespace {
+
+using Json = nlohmann::json;
+
+ApiResponse Text(const std::string& s) {
+  return ApiResponse::Content(std::make_shared<const Bytes>(s.begin(), s.end()), "text/plain");
+}
+
+// A real HttpServer whose expensive route holds its worker until the test releases it (the
+// injected fault: a region that takes long), beside a cheap deferred route (a tile) and an
+// immediate one (a cache hit). One expensive worker; two expensive requests at most.
+class ExpensiveLimitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    router_.Add("GET", "/api/v1/slow", [this](ApiRequest&) {
+      return HandlerResult::Expensive([this]() {
+        if (!started_flag_.exchange(true)) started_.set_value();
+        release_.wait();
+        return Text("slow done");
+      });
+    });
+    router_.Add("GET", "/api/v1/quick", [](ApiRequest&) {
+      return HandlerResult::Expensive([]() { return Text("quick done"); });
+    });
+    router_.Add("GET", "/api/v1/tile",
+                [](ApiRequest&) { return HandlerResult(Deferred([]() { return Text("tile"); })); });
+    router_.Add("GET", "/api/v1/hit", [](ApiRequest&) { return HandlerResult(Text("hit")); });
+    ServerOptions so;
+    so.port = 0;
+    so.workers = 1;
+    so.expensive_workers = 1;
+    so.max_expensive = 2;
+    server_ = std::make_unique<HttpServer>(so, router_);
+    ASSERT_TRUE(server_->Start().ok());
+  }
+  void TearDown() override {
+    if (!released_) unblock_.set_value();
+    server_->Stop();
+  }
+  void Release() {
+    released_ = true;
+    unblock_.set_value();
+  }
+
+  Router router_;
+  std::unique_ptr<HttpServer> server_;
+  std::atomic<bool> started_flag_{false};
+  std::promise<void> started_;
+  std::promise<void> unblock_;
+  std::shared_future<void> release_ = unblock_.get_future().share();
+  bool released_ = false;
+};
+
+TEST_F(ExpensiveLimitTest, BeyondTheLimitIs503WithRetryAfterWhileTilesFlow) {
+  HttpResult slow, queued;
+  std::thread holder([&] {
+    HttpClient c("127.0.0.1", server_->port());
+    slow = c.Get("/api/v1/slow");
+  });
+  started_.get_future().wait();  // the one expensive worker is busy
+  std::thread waiter([&] {       // the second may wait its turn
+    HttpClient c("127.0.0.1", server_->port());
+    queued = c.Get("/api/v1/quick");
+  });
+  ASSERT_TRUE(WaitUntil([&] { return server_->Stats().expensive == 2; }, std::chrono::seconds(10)));
+
+  HttpClient client("127.0.0.1", server_->port());
+  HttpResult refused = client.Get("/api/v1/quick");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.Header("retry-after"), "1");
+  Json j = Json::parse(refused.body);
+  EXPECT_NE(j["message"].get<std::string>().find("max-expensive 2"), std::string::npos) << j;
+  EXPECT_TRUE(j.contains("type"));
+  // Tiles (deferred to the tile workers) and immediate answers keep flowing on the same
+  // connection while every expensive worker is held.
+  for (int i = 0; i < 20; ++i) {
+    HttpResult t = client.Get("/api/v1/tile");
+    ASSERT_EQ(t.status, 200);
+    EXPECT_EQ(t.body, "tile");
+    EXPECT_EQ(client.Get("/api/v1/hit").status, 200);
+  }
+  EXPECT_EQ(client.Get("/api/v1/quick").status, 503);
+  EXPECT_EQ(server_->Stats().rejected_expensive, 2u);
+  EXPECT_EQ(server_->Stats().expensive, 2);  // the second one is still waiting its turn
+
+  Release();
+  holder.join();
+  waiter.join();
+  EXPECT_EQ(slow.status, 200);
+  EXPECT_EQ(slow.body, "slow done");
+  EXPECT_EQ(queued.status, 200);  // it waited, it was not refused
+  EXPECT_EQ(queued.body, "quick done");
+  EXPECT_EQ(server_->Stats().expensive, 0);
+  HttpResult after = client.Get("/api/v1/quick");
+  EXPECT_EQ(after.status, 200);
+  EXPECT_EQ(after.body, "quick done");
+  EXPECT_EQ(server_->Stats().rejected_expensive, 2u);
+}
+
+// The synthetic "test" item (256 x 512 tiles of 256 px, RGB 8-bit) with a 4 MiB pixel budget.
+class DecodedBytesTest : public ServerFixture {
+ protected:
+  void Configure(Config& c) override { c.max_decoded_bytes = 4 << 20; }
+};
+
+TEST_F(DecodedBytesTest, RegionSizedRequestsKeepToThePixelBudget) {
+  // 1024 x 1024 x 3 bytes = 3 MiB: within.
+  HttpResult ok = Get("/api/v1/item/test/tiles/region?left=0&top=0&right=1024&bottom=1024");
+  ASSERT_EQ(ok.status, 200) << ok.body;
+  Image img = DecodeBody(ok);
+  EXPECT_EQ(img.width(), 1024);
+  // 2048 x 2048 x 3 = 12 MiB at full resolution: refused, in Girder's shape.
+  HttpResult big = Get("/api/v1/item/test/tiles/region?left=0&top=0&right=2048&bottom=2048");
+  EXPECT_EQ(big.status, 400) << big.body;
+  Json j = Json::parse(big.body);
+  EXPECT_NE(j["message"].get<std::string>().find("max-decoded-bytes"), std::string::npos) << j;
+  EXPECT_EQ(j["type"], "rest");
+  // The same area at half resolution reads a level with a quarter of the pixels: within.
+  HttpResult half =
+      Get("/api/v1/item/test/tiles/region?left=0&top=0&right=2048&bottom=2048&width=1024");
+  ASSERT_EQ(half.status, 200) << half.body;
+  EXPECT_EQ(DecodeBody(half).width(), 1024);
+  // Histograms read regions too.
+  EXPECT_EQ(Get("/api/v1/item/test/tiles/histogram?left=0&top=0&right=2048&bottom=2048&"
+                "resample=false")
+                .status,
+            400);
+  EXPECT_EQ(Get("/api/v1/item/test/tiles/histogram?left=0&top=0&right=512&bottom=512&"
+                "resample=false")
+                .status,
+            200);
+  // Tiles are not region-sized work: not limited.
+  EXPECT_EQ(Get("/api/v1/item/test/tiles/zxy/9/0/0").status, 200);
+  EXPECT_EQ(Get("/api/v1/system/check").status, 200);
+}
+
+class OpenLimitsTest : public ServerFixture {
+ protected:
+  void Configure(Config& c) override { c.max_levels = 3; }
+};
+
+TEST_F(OpenLimitsTest, AnImageWithTooManyLevelsIsRefusedForThatItemOnly) {
+  TS_REQUIRE_TESTDATA(svs, "CMU-1-Small-Region.svs");
+  const std::string id = Import(svs);
+  ASSERT_FALSE(id.empty());
+  HttpResult r = Get("/api/v1/item/" + id + "/tiles");
+  EXPECT_GE(r.status, 400) << r.body;
+  Json j = Json::parse(r.body);
+  EXPECT_NE(j["message"].get<std::string>().find("max-levels"), std::string::npos) << j;
+  // The server keeps serving other items.
+  EXPECT_EQ(Get("/api/v1/item/test/tiles/zxy/0/0/0").status, 200);
+}
+
+}  // namespace
+}  // namespace tessera
