@@ -50,6 +50,10 @@ struct ApiContext {
   int max_thumbnail_files = 10;                       // persisted thumbnails per item
   uint64_t max_upload_bytes = 0;                      // per upload (0: no limit)
   std::string thumbnail_dir;  // where they are written; empty: not persisted
+  // Uploads: a non-admin's files + uploads in progress (0: no quota); what an upload must leave
+  // free on the assetstore's disk (507 otherwise).
+  uint64_t user_quota_bytes = 0;
+  uint64_t min_free_disk_bytes = 0;
 };
 
 }  // namespace tessera

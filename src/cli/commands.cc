@@ -149,6 +149,9 @@ int ServeCommand(const std::vector<std::string>& args) {
   }
   SetLogLevel(config.log_level);
   RaiseOpenFileLimit();
+  // A file-size limit (RLIMIT_FSIZE) makes a write fail with EFBIG, an upload's 507, rather
+  // than kill the server.
+  signal(SIGXFSZ, SIG_IGN);
 
   // SIGINT/SIGTERM end the server; block them here and wait for them on a thread.
   sigset_t signals;
