@@ -1,7 +1,11 @@
 #include "api/files_api.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <limits>
+#include <optional>
 #include <set>
 
 #include "api/auth.h"
@@ -68,6 +72,59 @@ std::string QuoteFilename(const std::string& name) {
     if (static_cast<unsigned char>(c) >= 0x20) out += c;
   }
   return out;
+}
+
+int64_t ClampToInt64(uint64_t v) {
+  return static_cast<int64_t>(std::min<uint64_t>(v, std::numeric_limits<int64_t>::max()));
+}
+
+// Girder's formatSize: bytes below 20000, else binary kB/MB/GB/TB with 3, 2 or 1 decimals.
+std::string FormatSize(int64_t bytes) {
+  if (bytes < 20000) return std::to_string(bytes) + " B";
+  static constexpr const char* kSuffixes[] = {"B", "kB", "MB", "GB", "TB"};
+  double value = static_cast<double>(bytes);
+  int i = 0;
+  while (value >= 1024 && i + 1 < 5) {
+    value /= 1024;
+    ++i;
+  }
+  const int decimals = value < 10 ? 3 : value < 100 ? 2 : 1;
+  char out[64];
+  std::snprintf(out, sizeof(out), "%.*f %s", decimals, value, kSuffixes[i]);
+  return out;
+}
+
+// Girder's user_quota refusal: 400, a ValidationException on the `size` field.
+ApiResponse QuotaExceeded(int64_t need, int64_t used, int64_t quota) {
+  return ApiResponse::Json(
+      Json{{"message", "Upload would exceed file storage quota (need " + FormatSize(need) +
+                           ", only " + FormatSize(std::max<int64_t>(0, quota - used)) +
+                           " available - used " + FormatSize(used) + " out of " +
+                           FormatSize(quota) + ")"},
+           {"type", "validation"},
+           {"field", "size"}},
+      400);
+}
+
+// 507 Insufficient Storage (RFC 4918): the assetstore's disk is full (ENOSPC, or EFBIG at the
+// process's file-size limit) or would be within min-free-disk-bytes of full. The table sends
+// ResourceExhausted to 503 (a momentary limit: retry); this one lasts until space is freed.
+ApiResponse InsufficientStorage(const std::string& message) {
+  ApiResponse r = ApiResponse::Error(ResourceExhaustedError(message));
+  r.status = 507;
+  return r;
+}
+
+// Whether writing `bytes` more would leave less than the reserve free; the refusal to send.
+StatusOr<std::optional<ApiResponse>> CheckReserve(const ApiContext& ctx, int64_t bytes) {
+  TS_ASSIGN_OR_RETURN(int64_t free_bytes, ctx.assetstore->FreeBytes());
+  const int64_t reserve = ClampToInt64(ctx.min_free_disk_bytes);
+  if (free_bytes - bytes >= reserve) return std::optional<ApiResponse>();
+  return std::optional<ApiResponse>(InsufficientStorage(
+      "Not enough disk space: " + std::to_string(bytes) + " bytes would leave " +
+      std::to_string(std::max<int64_t>(0, free_bytes - bytes)) + " of " +
+      std::to_string(free_bytes) + " free, below the reserve of " + std::to_string(reserve) +
+      " (min-free-disk-bytes)."));
 }
 
 }  // namespace
@@ -187,11 +244,14 @@ HandlerResult FilesApi::InitUpload(ApiRequest& r) {
                                   " bytes, the limit is " + std::to_string(ctx_.max_upload_bytes) +
                                   " (max-upload-bytes).");
     }
-    TS_ASSIGN_OR_RETURN(int64_t free_bytes, ctx_.assetstore->FreeBytes());
-    if (*size > free_bytes) {
-      return ResourceExhaustedError("Not enough disk space for " + std::to_string(*size) +
-                                    " bytes (" + std::to_string(free_bytes) + " free).");
+    // Girder's user_quota: what the user's files and uploads in progress take, plus this one.
+    if (ctx_.user_quota_bytes > 0 && !who.admin()) {
+      TS_ASSIGN_OR_RETURN(int64_t used, ctx_.store->UserStorageBytes(who.user_id()));
+      const int64_t quota = ClampToInt64(ctx_.user_quota_bytes);
+      if (*size > quota - used) return QuotaExceeded(*size, used, quota);
     }
+    TS_ASSIGN_OR_RETURN(std::optional<ApiResponse> no_room, CheckReserve(ctx_, *size));
+    if (no_room) return std::move(*no_room);
     u.user_id = who.user_id();
     u.parent_id = parent;
     u.name = name;
@@ -242,7 +302,22 @@ HandlerResult FilesApi::Chunk(ApiRequest& r) {
                                     std::to_string(u.size) + " bytes and this chunk ends at " +
                                     std::to_string(have + static_cast<int64_t>(body.size())) + ".");
       }
-      TS_ASSIGN_OR_RETURN(int64_t now_have, ctx_.assetstore->WriteChunk(u.id, have, body));
+      // The reserve again: the disk may have filled since the upload began.
+      TS_ASSIGN_OR_RETURN(std::optional<ApiResponse> no_room,
+                          CheckReserve(ctx_, static_cast<int64_t>(body.size())));
+      if (no_room) return std::move(*no_room);
+      auto written = ctx_.assetstore->WriteChunk(u.id, have, body);
+      if (!written.ok()) {
+        if (written.status().code() != StatusCode::kResourceExhausted) return written.status();
+        // The disk is full: the assetstore truncated the chunk away, the upload stays at `have`
+        // and may be resumed from there once there is room (or cancelled). The paths and errno
+        // are for the log, not the client.
+        TS_LOG(kWarning) << "upload " << u.id << ": " << written.status().message();
+        return InsufficientStorage("Not enough disk space for this chunk: the upload keeps its " +
+                                   std::to_string(have) + " bytes; resume at offset " +
+                                   std::to_string(have) + " once there is room.");
+      }
+      const int64_t now_have = *written;
       u.received = now_have;
       if (now_have < u.size) {
         TS_RETURN_IF_ERROR(ctx_.store->SetUploadReceived(u.id, now_have));

@@ -66,6 +66,12 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   TS_RETURN_IF_ERROR(EnsureAdmin(*app->store_, config, &app->generated_admin_password_));
   TS_ASSIGN_OR_RETURN(Assetstore assets, Assetstore::Open(config.assetstore_dir));
   app->assetstore_ = std::make_unique<Assetstore>(std::move(assets));
+  if (auto free_bytes = app->assetstore_->FreeBytes();
+      free_bytes.ok() && *free_bytes < static_cast<int64_t>(config.min_free_disk_bytes)) {
+    TS_LOG(kWarning) << "the assetstore " << app->assetstore_->root() << " has " << *free_bytes
+                     << " bytes free, less than min-free-disk-bytes (" << config.min_free_disk_bytes
+                     << "): uploads are refused (507)";
+  }
   app->auth_ = std::make_unique<Auth>(*app->store_, Clock::Real(),
                                       int64_t{config.file_check_interval_ms} * 1'000'000);
   // Background conversions (POST /item/{id}/tiles); jobs a previous run left are marked
@@ -122,6 +128,8 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->context_.max_thumbnail_files = config.max_thumbnail_files;
   app->context_.max_upload_bytes = config.max_upload_bytes;
   app->context_.max_decoded_bytes = config.max_decoded_bytes;
+  app->context_.user_quota_bytes = config.user_quota_bytes;
+  app->context_.min_free_disk_bytes = config.min_free_disk_bytes;
   app->context_.thumbnail_dir = app->assetstore_->root() + "/thumbnails";
   app->context_.jobs = app->jobs_.get();
   app->context_.tiles = app->tiles_.get();

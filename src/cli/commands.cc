@@ -125,6 +125,9 @@ constexpr char kServeHelp[] =
     "  --open-registration B    anyone may create an account (false: admins only)\n"
     "  --token-days N           a login's token lifetime (30)\n"
     "  --import-roots D1:D2     directories admins may import from over REST (none)\n"
+    "  --max-upload-bytes N     the largest file one upload may declare (0: no limit)\n"
+    "  --user-quota-bytes N     each non-admin's files + uploads in progress (0: no quota)\n"
+    "  --min-free-disk-bytes N  uploads leave this much free on the assetstore's disk (1GiB)\n"
     "  --max-thumbnail-files N  persisted thumbnails per item (10; 0: none)\n";
 
 }  // namespace
@@ -151,6 +154,9 @@ int ServeCommand(const std::vector<std::string>& args) {
   }
   SetLogLevel(config.log_level);
   RaiseOpenFileLimit();
+  // A file-size limit (RLIMIT_FSIZE) makes a write fail with EFBIG, an upload's 507, rather
+  // than kill the server.
+  signal(SIGXFSZ, SIG_IGN);
 
   // SIGINT/SIGTERM end the server; block them here and wait for them on a thread.
   sigset_t signals;

@@ -149,7 +149,9 @@ std::vector<std::string> SettingNames() {
           "cache-username", "cache-password", "cache-namespace", "cache-ttl-s", "cache-timeout-ms",
           "cache-front-bytes", "cache-item-max-bytes", "cache-shared-pixels",
           // the metadata database, and this node's name in it
-          "database", "database-pool-size", "node-name"};
+          "database", "database-pool-size", "node-name",
+          // uploads: the per-user quota and the assetstore's free-space reserve
+          "user-quota-bytes", "min-free-disk-bytes"};
 }
 
 Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
@@ -232,6 +234,10 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     auto v = ParseByteSize(value);
     if (!v) return Bad(key, value, "expected a size such as 0 (no limit), 512MiB or 20GiB");
     c->max_upload_bytes = *v;
+  } else if (key == "user-quota-bytes" || key == "min-free-disk-bytes") {
+    auto v = ParseByteSize(value);
+    if (!v) return Bad(key, value, "expected a size such as 0, 512MiB or 20GiB");
+    (key == "user-quota-bytes" ? c->user_quota_bytes : c->min_free_disk_bytes) = *v;
   } else if (key == "database") {  // the metadata database: empty = SQLite, else PostgreSQL
     c->database = std::string(value);
   } else if (key == "database-pool-size") {

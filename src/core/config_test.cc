@@ -86,6 +86,24 @@ TEST(ConfigTest, DatabaseSettings) {
   EXPECT_EQ(c.node_name, "tile-3");
 }
 
+// The upload limits: no quota and a 1 GiB free-space reserve unless set.
+TEST(ConfigTest, UploadLimitSettings) {
+  Config c;
+  EXPECT_EQ(c.user_quota_bytes, 0u);
+  EXPECT_EQ(c.min_free_disk_bytes, uint64_t{1} << 30);
+  ASSERT_TRUE(ApplySetting("user-quota-bytes", "200GiB", &c).ok());
+  EXPECT_EQ(c.user_quota_bytes, uint64_t{200} << 30);
+  ASSERT_TRUE(ApplySetting("min-free-disk-bytes", "0", &c).ok());
+  EXPECT_EQ(c.min_free_disk_bytes, 0u);
+  EXPECT_EQ(ApplySetting("user-quota-bytes", "lots", &c).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(ApplySetting("min-free-disk-bytes", "-1", &c).code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(c.user_quota_bytes, uint64_t{200} << 30);
+  const auto names = SettingNames();
+  for (const char* name : {"user-quota-bytes", "min-free-disk-bytes"}) {
+    EXPECT_NE(std::find(names.begin(), names.end(), name), names.end()) << name;
+  }
+}
+
 // Shared tile caches (docs/cache.md#shared-tile-caches).
 TEST(ConfigTest, SharedCacheSettings) {
   Config c;

@@ -291,6 +291,11 @@ class MetadataStore {
   virtual Status DeleteUpload(const std::string& id) = 0;
   // Oldest first.
   virtual StatusOr<std::vector<UploadRecord>> ListUploads() = 0;
+  // The bytes a user's quota counts (Girder's user_quota "used"): the sizes of the files the
+  // user created, imported ones excepted (their bytes are not in the assetstore), plus the
+  // declared sizes of the user's uploads in progress. 0 for a user with neither (or unknown);
+  // InvalidArgument for a malformed id.
+  virtual StatusOr<int64_t> UserStorageBytes(const std::string& user_id) = 0;
   // In one transaction: creates the item (when the upload's parent is a folder; named after
   // the upload), creates `file` in it and deletes the upload. Returns the file and its item.
   // Empty name / mime_type / creator_id of `file` are taken from the upload. On any error

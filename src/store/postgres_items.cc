@@ -398,6 +398,21 @@ StatusOr<std::vector<UploadRecord>> PostgresStore::ListUploads() {
   return rows;
 }
 
+StatusOr<int64_t> PostgresStore::UserStorageBytes(const std::string& user_id) {
+  TS_RETURN_IF_ERROR(CheckId(user_id));
+  int64_t n = 0;
+  TS_RETURN_IF_ERROR(Read([&](PgConnection& c) -> Status {
+    TS_ASSIGN_OR_RETURN(
+        n, QueryInt(c,
+                    "SELECT ((SELECT coalesce(sum(size), 0) FROM files WHERE creator_id = $1 AND "
+                    "NOT imported) + (SELECT coalesce(sum(size), 0) FROM uploads WHERE user_id = "
+                    "$1))::bigint",
+                    user_id));
+    return Status::Ok();
+  }));
+  return n;
+}
+
 StatusOr<std::pair<FileRecord, ItemRecord>> PostgresStore::CompleteUpload(
     const std::string& upload_id, FileRecord file) {
   TS_RETURN_IF_ERROR(CheckId(upload_id));

@@ -356,6 +356,15 @@ StatusOr<std::vector<UploadRecord>> SqliteStore::ListUploads() {
   return Query(std::string(kUploadColumns) + "ORDER BY created_ms, id", ReadUpload);
 }
 
+StatusOr<int64_t> SqliteStore::UserStorageBytes(const std::string& user_id) {
+  TS_RETURN_IF_ERROR(CheckId(user_id));
+  std::lock_guard<std::mutex> lock(mu_);
+  return QueryInt(
+      "SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE creator_id = ?1 AND imported = 0) "
+      "+ (SELECT coalesce(sum(size), 0) FROM uploads WHERE user_id = ?1)",
+      user_id);
+}
+
 StatusOr<std::pair<FileRecord, ItemRecord>> SqliteStore::CompleteUpload(
     const std::string& upload_id, FileRecord file) {
   TS_RETURN_IF_ERROR(CheckId(upload_id));

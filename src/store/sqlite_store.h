@@ -75,6 +75,7 @@ class SqliteStore final : public MetadataStore {
   Status SetUploadReceived(const std::string& id, int64_t received) override;
   Status DeleteUpload(const std::string& id) override;
   StatusOr<std::vector<UploadRecord>> ListUploads() override;
+  StatusOr<int64_t> UserStorageBytes(const std::string& user_id) override;
   StatusOr<std::pair<FileRecord, ItemRecord>> CompleteUpload(const std::string& upload_id,
                                                              FileRecord file) override;
 

@@ -205,6 +205,63 @@ TEST_P(StoreConformanceTest, DeleteUserTakesTokensGrantsAndHomeFolders) {
   EXPECT_EQ(store_->DeleteUser(alice.id, &removed).code(), StatusCode::kNotFound);
 }
 
+// What a user's quota counts: the files they created (not imported ones, not others') and the
+// declared sizes of their uploads in progress; completing an upload moves its bytes from the one
+// to the other, deleting a file frees them.
+TEST_P(StoreConformanceTest, UserStorageBytes) {
+  UserRecord alice = AddUser("alice");
+  UserRecord bob = AddUser("bob");
+  EXPECT_EQ(*store_->UserStorageBytes(alice.id), 0);
+  EXPECT_EQ(*store_->UserStorageBytes(kMissingId), 0);
+  EXPECT_EQ(store_->UserStorageBytes("nope").status().code(), StatusCode::kInvalidArgument);
+  CollectionRecord c = AddCollection("C", true);
+  FolderRecord f = AddFolder(ParentType::kCollection, c.id, "f");
+  ItemRecord item = AddItem(f.id, "i");
+  auto add_file = [&](const std::string& creator, int64_t size, bool imported) {
+    FileRecord file;
+    file.item_id = item.id;
+    file.name = "x";
+    file.size = size;
+    file.path = "/store/" + NewObjectId();
+    file.imported = imported;
+    file.creator_id = creator;
+    auto made = store_->CreateFile(file);
+    EXPECT_TRUE(made.ok()) << made.status().ToString();
+    return made.ok() ? made->id : "";
+  };
+  const std::string a1 = add_file(alice.id, 1000, false);
+  add_file(alice.id, int64_t{5} << 40, false);  // sums past 32 bits
+  add_file(alice.id, 70000, /*imported=*/true);
+  add_file(bob.id, 300, false);
+  add_file("", 1, false);
+  EXPECT_EQ(*store_->UserStorageBytes(alice.id), 1000 + (int64_t{5} << 40));
+  EXPECT_EQ(*store_->UserStorageBytes(bob.id), 300);
+
+  UploadRecord up;
+  up.user_id = alice.id;
+  up.parent_id = f.id;
+  up.name = "big.tif";
+  up.size = 40;
+  up.received = 10;  // the declared size counts, not what has arrived
+  auto made = store_->CreateUpload(up);
+  ASSERT_TRUE(made.ok()) << made.status().ToString();
+  up.user_id = bob.id;
+  up.size = 7;
+  ASSERT_TRUE(store_->CreateUpload(up).ok());
+  EXPECT_EQ(*store_->UserStorageBytes(alice.id), 1040 + (int64_t{5} << 40));
+  EXPECT_EQ(*store_->UserStorageBytes(bob.id), 307);
+
+  FileRecord done;
+  done.size = 40;
+  done.path = "/store/big";
+  ASSERT_TRUE(store_->CompleteUpload(made->id, done).ok());  // the file is alice's now
+  EXPECT_EQ(*store_->UserStorageBytes(alice.id), 1040 + (int64_t{5} << 40));
+  std::vector<std::string> removed;
+  ASSERT_TRUE(store_->DeleteFile(a1, &removed).ok());
+  EXPECT_EQ(*store_->UserStorageBytes(alice.id), 40 + (int64_t{5} << 40));
+  EXPECT_EQ(*store_->UserStorageBytes(bob.id), 307);
+}
+
 // --- tokens
 
 TEST_P(StoreConformanceTest, Tokens) {

@@ -1,6 +1,7 @@
 // The tessera binary itself: serve prints its URL on --port 0 and answers; import prints one
 // JSON line per item; info and tile work on real files; every verb has --help; a server killed
-// with SIGKILL in the middle of an upload loses nothing that was acknowledged.
+// with SIGKILL in the middle of an upload loses nothing that was acknowledged; a full disk in the
+// middle of one is a clean 507.
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -155,10 +156,12 @@ TEST(CliTest, InfoAndTile) {
 }
 
 // `tessera serve` on a free port over `data`; the port once it listens (0 if it never did).
+// No free-space reserve: the tests also run on nearly full disks.
 uint16_t StartServe(ChildProcess& p, const std::string& data, const std::string& log) {
-  const bool started = p.Start({TESSERA_BINARY, "serve", "--port", "0", "--data", data,
-                                "--admin-password", "kill-test-pw", "--log-level", "warn"},
-                               log);
+  const bool started =
+      p.Start({TESSERA_BINARY, "serve", "--port", "0", "--data", data, "--admin-password",
+               "kill-test-pw", "--log-level", "warn", "--min-free-disk-bytes", "0"},
+              log);
   if (!started) return 0;
   const std::string prefix = "tessera listening on http://127.0.0.1:";
   uint16_t port = 0;
@@ -270,6 +273,81 @@ TEST(CliTest, KillDashNineMidUploadLosesNothingAcknowledged) {
     EXPECT_EQ(c.Get("/api/v1/item/" + item["_id"].get<std::string>() + "/tiles", auth).status, 200);
   }
   EXPECT_EQ(again.Stop(), 0) << again.Log();
+}
+
+// A full disk mid-upload, made with a file-size limit on the server process (RLIMIT_FSIZE: its
+// writes past 4 MiB fail with EFBIG, as they would with ENOSPC): the chunk that does not fit is a
+// clean 507, its bytes are truncated away (the temp file is back at the acknowledged offset), no
+// item appears, the server goes on serving and writing what fits, and cancelling the upload
+// removes its temp file.
+TEST(CliTest, DiskFullMidUploadIsA507AndLeavesNothingBehind) {
+  TempDir dir;
+  const std::string data = dir.path() + "/data";
+  ChildProcess serve;
+  constexpr size_t kLimit = 4 << 20, kMiB = 1 << 20;
+  serve.set_file_size_limit(kLimit);
+  uint16_t port = StartServe(serve, data, dir.path() + "/serve.log");
+  ASSERT_NE(port, 0) << serve.Log();
+  HttpClient c("127.0.0.1", port);
+  HttpResult login = c.Get("/api/v1/user/authentication",
+                           {{"Authorization", "Basic " + Base64Encode("admin:kill-test-pw")}});
+  ASSERT_EQ(login.status, 200) << login.body;
+  const std::string token = JsonOf(login)["authToken"]["token"];
+  const std::vector<std::pair<std::string, std::string>> auth = {{"Girder-Token", token}};
+  const std::string me = JsonOf(c.Get("/api/v1/user/me", auth))["_id"];
+  std::string folder;
+  for (const auto& f : JsonOf(c.Get("/api/v1/folder?parentType=user&parentId=" + me, auth))) {
+    if (f["name"] == "Private") folder = f["_id"];
+  }
+  ASSERT_FALSE(folder.empty());
+  auto init = [&](const std::string& name, size_t size) {
+    return JsonOf(c.Request("POST",
+                            "/api/v1/file?parentType=folder&parentId=" + folder + "&name=" + name +
+                                "&size=" + std::to_string(size),
+                            auth));
+  };
+  auto chunk = [&](const std::string& upload, size_t offset, const std::string& bytes) {
+    return c.Request(
+        "POST", "/api/v1/file/chunk?uploadId=" + upload + "&offset=" + std::to_string(offset),
+        {{"Girder-Token", token}, {"Content-Type", "application/octet-stream"}}, bytes);
+  };
+  auto items = [&] { return JsonOf(c.Get("/api/v1/item?folderId=" + folder, auth)).size(); };
+
+  const std::string upload = init("big.bin", 6 * kMiB).value("_id", "");
+  ASSERT_FALSE(upload.empty());
+  const std::string temp = data + "/assetstore/temp/" + upload;
+  ASSERT_EQ(chunk(upload, 0, std::string(kMiB, 'a')).status, 200);
+  // 1 + 5 MiB passes the 4 MiB limit: 3 MiB are written, then EFBIG.
+  HttpResult full = chunk(upload, kMiB, std::string(5 * kMiB, 'b'));
+  EXPECT_EQ(full.status, 507) << full.body;
+  EXPECT_EQ(full.Header("content-type"), "application/json") << full.body;
+  nlohmann::json error = JsonOf(full);
+  EXPECT_EQ(error["type"], "internal") << full.body;
+  EXPECT_EQ(error["message"],
+            "Not enough disk space for this chunk: the upload keeps its 1048576 bytes; resume at "
+            "offset 1048576 once there is room.");
+  // Space reclaimed: the temp file holds exactly the acknowledged bytes.
+  EXPECT_EQ(std::filesystem::file_size(temp), kMiB);
+  EXPECT_EQ(JsonOf(c.Get("/api/v1/file/offset?uploadId=" + upload, auth))["offset"], kMiB);
+  EXPECT_EQ(items(), 0u);
+  EXPECT_TRUE(serve.running()) << serve.Log();
+  // It keeps serving, and writing what fits: the upload resumes, a small one completes.
+  EXPECT_EQ(c.Get("/api/v1/system/check").status, 200);
+  HttpResult resumed = chunk(upload, kMiB, std::string(kMiB, 'c'));
+  ASSERT_EQ(resumed.status, 200) << resumed.body;
+  EXPECT_EQ(JsonOf(resumed)["received"], 2 * kMiB);
+  const std::string small = init("small.bin", 1000).value("_id", "");
+  ASSERT_FALSE(small.empty());
+  HttpResult done = chunk(small, 0, std::string(1000, 's'));
+  ASSERT_EQ(done.status, 200) << done.body;
+  EXPECT_EQ(JsonOf(done)["_modelType"], "file");
+  EXPECT_EQ(items(), 1u);
+  // Cancelling the stuck upload removes its temp file and its record.
+  EXPECT_EQ(c.Request("DELETE", "/api/v1/file/upload/" + upload, auth).status, 200);
+  EXPECT_FALSE(std::filesystem::exists(temp));
+  EXPECT_EQ(c.Get("/api/v1/file/offset?uploadId=" + upload, auth).status, 404);
+  EXPECT_EQ(items(), 1u);
+  EXPECT_EQ(serve.Stop(), 0) << serve.Log();
 }
 
 // SIGTERM: new connections are refused at once, an idle keep-alive connection is closed, and a

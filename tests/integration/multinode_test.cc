@@ -75,7 +75,8 @@ class MultiNodeTest : public testing::TestWithParam<std::string> {
                           << "assetstore = " << dir_.path() << "/assets\n"
                           << "admin-password = " << kAdminPassword << "\n"
                           << "io-threads = 1\nworkers = 2\n"
-                          << "log-level = warn\n";
+                          << "log-level = warn\n"
+                          << "min-free-disk-bytes = 0\n";  // nearly full test disks too
       nodes_[i] = std::make_unique<Node>();
       ASSERT_TRUE(StartNode(i, conf)) << nodes_[i]->process.Log();
     }

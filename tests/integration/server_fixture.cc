@@ -18,6 +18,7 @@ void ServerFixture::SetUp() {
   config.log_level = LogLevel::kError;
   config.admin_password = kAdminPassword;
   config.fast_password_hash = true;
+  config.min_free_disk_bytes = 0;  // tests run on nearly full disks too; a test may set one
   Configure(config);
   SetLogLevel(config.log_level);
   auto app = App::Create(config);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -59,6 +60,15 @@ bool ChildProcess::Start(const std::vector<std::string>& argv, const std::string
     dup2(log_fd, STDOUT_FILENO);
     dup2(log_fd, STDERR_FILENO);
     for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));
+    if (file_size_limit_ > 0) {
+      rlimit limit{};
+      if (getrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(126);
+      limit.rlim_cur = static_cast<rlim_t>(file_size_limit_);
+      if (limit.rlim_max != RLIM_INFINITY && limit.rlim_cur > limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+      }
+      if (setrlimit(RLIMIT_FSIZE, &limit) != 0) _exit(126);
+    }
     execv(program.c_str(), cargs.data());
     _exit(127);
   }

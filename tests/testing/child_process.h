@@ -26,6 +26,10 @@ class ChildProcess {
   // test's environment. Output goes to `log_path` (appended). False if it could not start.
   bool Start(const std::vector<std::string>& argv, const std::string& log_path,
              const std::vector<std::string>& env = {});
+  // Before Start: the child runs with a soft RLIMIT_FSIZE of `bytes` (0: inherited), so its
+  // writes past that size of any file fail — with EFBIG when it ignores SIGXFSZ (else the signal
+  // kills it): a full disk without filling one.
+  void set_file_size_limit(uint64_t bytes) { file_size_limit_ = bytes; }
   pid_t pid() const { return pid_; }
   bool running();
   // Sends `sig`; Wait reaps and returns the wait status (-1 if not started or timed out).
@@ -42,6 +46,7 @@ class ChildProcess {
  private:
   pid_t pid_ = -1;
   std::string log_path_;
+  uint64_t file_size_limit_ = 0;
 };
 
 // A loopback TCP port nothing listens on right now (bound to port 0, then released).

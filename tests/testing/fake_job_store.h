@@ -117,6 +117,7 @@ class FakeJobStore final : public MetadataStore {
   Status SetUploadReceived(const std::string&, int64_t) override { return NotFaked(); }
   Status DeleteUpload(const std::string&) override { return NotFaked(); }
   StatusOr<std::vector<UploadRecord>> ListUploads() override { return NotFaked(); }
+  StatusOr<int64_t> UserStorageBytes(const std::string&) override { return NotFaked(); }
   StatusOr<std::pair<FileRecord, ItemRecord>> CompleteUpload(const std::string&,
                                                              FileRecord) override {
     return NotFaked();

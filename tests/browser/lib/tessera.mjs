@@ -14,9 +14,10 @@ export const ADMIN_PASSWORD = 'tessera-admin-pw';
 
 export async function startTessera({binary = BINARY, webRoot = WEB_ROOT, extraArgs = []} = {}) {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'tessera-browser-'));
-  // The first start creates the admin with this password (no user exists yet).
-  fs.writeFileSync(path.join(dataDir, 'test.conf'), `admin-password = ${ADMIN_PASSWORD}\n`,
-                   {mode: 0o600});
+  // The first start creates the admin with this password (no user exists yet); no free-space
+  // reserve, so that uploads work on nearly full test disks too.
+  fs.writeFileSync(path.join(dataDir, 'test.conf'),
+                   `admin-password = ${ADMIN_PASSWORD}\nmin-free-disk-bytes = 0\n`, {mode: 0o600});
   const args = ['serve', '--host', '127.0.0.1', '--port', '0', '--data', dataDir,
                 '--web-root', webRoot, '--config', path.join(dataDir, 'test.conf'),
                 ...extraArgs];
