@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shell helpers shared by the benchmark scripts (sourced, not run): logging, servers in their
 # own process group stopped on exit, and the generated test images cached in bench/.cache/.
 #

@@ -50,6 +50,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LOAD_DIR="$ROOT/bench/load"
 CACHE="$ROOT/bench/.cache"
 RESULTS_DIR="$ROOT/bench/results"
+# shellcheck disable=SC2034 # read by bench/lib.sh's log
 BENCH_TAG=bench
 # shellcheck source=../lib.sh
 . "$ROOT/bench/lib.sh"
