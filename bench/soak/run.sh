@@ -51,6 +51,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 CACHE="$ROOT/bench/.cache"
 RESULTS_DIR="$ROOT/bench/results"
 WALK="$ROOT/bench/load/walk.lua"
+# shellcheck disable=SC2034 # read by bench/lib.sh's log
 BENCH_TAG=soak
 # shellcheck source=../lib.sh
 . "$ROOT/bench/lib.sh"
@@ -392,7 +393,7 @@ field() { # name -> its number in wrk's RESULT line (0 without one)
   v=$(sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<" $RESULT")
   echo "${v:-0}"
 }
-REQS=$(field requests) DUR_US=$(field duration_us) BYTES=$(field bytes)
+REQS=$(field requests) DUR_US=$(field duration_us)
 SOCK_ERR=$(($(field connect) + $(field read) + $(field write) + $(field timeout)))
 NON2XX=$(field status)
 RPS=$(awk -v r="$REQS" -v d="$DUR_US" 'BEGIN { printf "%.0f", (d > 0 ? r * 1e6 / d : 0) }')
@@ -418,15 +419,18 @@ WARNINGS=$(grep -c . "$WORK/logs/soak.err" || true)
 # ---------------------------------------------------------------------------------------------
 # Summary
 
-read -r N_SAMPLES RSS5 RSS_END RSS_MAX HWM SLOPE RSS_WARM <<<"$(awk -F, -v w="$WARMUP" -v s="$SAMPLE_S" '
+read -r N_SAMPLES RSS5 RSS_END RSS_MAX HWM SLOPE RSS_WARM RSS_MEAN <<<"$(awk -F, -v w="$WARMUP" -v s="$SAMPLE_S" '
   NR == 1 { next }
   { n++; t = $1 + 0; r = $2 + 0; if (r > max) max = r; hwm = $3; last = r
     d = t - 300; if (d < 0) d = -d; if (d <= s / 2 + 1 && (best == "" || d < bestd)) { best = r; bestd = d }
-    if (t >= w) { m++; sx += t; sy += r; sxx += t * t; sxy += t * r; if (warm == "") warm = r } }
+    if (t >= w) { m++; sx += t; sy += r; sxx += t * t; sxy += t * r; syy += r * r
+      if (warm == "") warm = r } }
   END { slope = "-"
     if (m >= 3 && m * sxx - sx * sx > 0) slope = sprintf("%.1f", (m * sxy - sx * sy) / (m * sxx - sx * sx) * 3600 / 1024)
-    printf "%d %s %.0f %.0f %.0f %s %s\n", n, best == "" ? "-" : sprintf("%.0f", best / 1024),
-      last / 1024, max / 1024, hwm / 1024, slope, warm == "" ? "-" : sprintf("%.0f", warm / 1024) }' "$CSV")"
+    mean = "-"
+    if (m >= 1) { sd = syy / m - (sy / m) ^ 2; mean = sprintf("%.0f(%.0f)", sy / m / 1024, sqrt(sd > 0 ? sd : 0) / 1024) }
+    printf "%d %s %.0f %.0f %.0f %s %s %s\n", n, best == "" ? "-" : sprintf("%.0f", best / 1024),
+      last / 1024, max / 1024, hwm / 1024, slope, warm == "" ? "-" : sprintf("%.0f", warm / 1024), mean }' "$CSV")"
 ((N_SAMPLES >= 2)) || FAILURES+=("only $N_SAMPLES RSS samples in $CSV")
 VERDICT="no growth verdict ($MODE mode)"
 if [ "$MODE" = full ]; then
@@ -455,10 +459,11 @@ git -C "$ROOT" diff --quiet HEAD -- src 2>/dev/null || git_rev+=" + uncommitted 
     "$(basename "$U16") ($LINKS items each)$([ -f "$OME" ] && echo ", $(basename "$OME") (tile_frames)")"
   echo
   echo "| allocator | requests | req/s | p50 ms | p99 ms | socket errors | HTTP >= 400 | server CPU s |" \
-    "RSS at 5 min MiB | RSS at warm-up ($WARMUP s) MiB | RSS at end MiB | max RSS MiB | VmHWM MiB | growth after warm-up MiB/hour |"
-  echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
+    "RSS at 5 min MiB | RSS at warm-up ($WARMUP s) MiB | mean (sd) RSS after warm-up MiB |" \
+    "RSS at end MiB | max RSS MiB | VmHWM MiB | growth after warm-up MiB/hour |"
+  echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"
   echo "| $ALLOCATOR | $REQS | $RPS | $P50 | $P99 | $SOCK_ERR | $NON2XX | $SERVER_CPU_S | $RSS5 |" \
-    "$RSS_WARM | $RSS_END | $RSS_MAX | $HWM | $SLOPE |"
+    "$RSS_WARM | ${RSS_MEAN/(/ (} | $RSS_END | $RSS_MAX | $HWM | $SLOPE |"
   echo
   echo "$N_SAMPLES samples every ${SAMPLE_S} s: \`$CSV\`. Growth = least-squares slope of VmRSS over the" \
     "samples after $WARMUP s. Server log: $WARNINGS warning/error lines."
