@@ -11,7 +11,7 @@ empty :=
 space := $(empty) $(empty)
 
 .PHONY: all setup configure build run test format format-check bench bench-smoke sim clean
-.PHONY: fuzz
+.PHONY: fuzz soak
 .PHONY: test-asan test-tsan test-sanitizers-smoke
 
 all: build
@@ -32,12 +32,14 @@ run: build
 	scripts/run-demo "$(BUILD)/src/tessera" "$(DATA)" "$(HOST)" "$(PORT)"
 
 # Everything: format check, unit + integration tests (CTest, including a short run of every
-# micro benchmark), then short smoke runs of the load benchmark and the viewing simulation.
+# micro benchmark), then short smoke runs of the load benchmark, the viewing simulation and the
+# soak.
 test: build
 	scripts/check-format
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	bench/load/run.sh --quick --tessera $(BUILD)/src/tessera
 	bench/sim/run.sh --quick --tessera $(BUILD)/src/tessera --sim $(BUILD)/bench/sim/tessera_sim
+	bench/soak/run.sh --quick --tessera $(BUILD)/src/tessera
 	$(MAKE) test-sanitizers-smoke
 
 # Sanitizers (docs/testing.md), each in its own build directory: every CTest test under
@@ -85,6 +87,15 @@ bench: setup
 bench-smoke: build
 	bench/load/run.sh --quick --tessera $(BUILD)/src/tessera
 	bench/sim/run.sh --quick --tessera $(BUILD)/src/tessera --sim $(BUILD)/bench/sim/tessera_sim
+	bench/soak/run.sh --quick --tessera $(BUILD)/src/tessera
+
+# Memory under load (docs/performance.md#memory-under-load-the-30-minute-soak-and-the-allocator):
+# 30 minutes of mixed load on one server with a small, always-evicting tile cache, RSS sampled
+# every 10 s; fails on any request error or RSS growth after warm-up above 64 MiB/hour
+# (bench/results/soak-jemalloc.md). SOAK_FLAGS, e.g. --allocator glibc, picks another allocator.
+SOAK_FLAGS ?=
+soak: build
+	bench/soak/run.sh --tessera $(BUILD)/src/tessera $(SOAK_FLAGS)
 
 # Multi-user viewing: the same simulated users against the lru and protect tile cache policies,
 # with the offline optimum (Release build in build-sim/, ~6 min, bench/results/sim.md).

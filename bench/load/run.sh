@@ -50,6 +50,10 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LOAD_DIR="$ROOT/bench/load"
 CACHE="$ROOT/bench/.cache"
 RESULTS_DIR="$ROOT/bench/results"
+# shellcheck disable=SC2034 # read by bench/lib.sh's log
+BENCH_TAG=bench
+# shellcheck source=../lib.sh
+. "$ROOT/bench/lib.sh"
 
 usage() {
   sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d; s/^# \{0,1\}//'
@@ -140,14 +144,6 @@ STYLE_Q='%7B%22bands%22%3A%5B%7B%22band%22%3A1%2C%22palette%22%3A%22%23f00%22%2C
 REGION_SIZE=2048 # region phase: regions of REGION_SIZE^2 full-resolution pixels ...
 REGION_OUT=1024  # ... answered at this width
 
-cpu_count() { # number of CPUs in a taskset list such as "1" or "0-1,3"
-  local n=0 part
-  IFS=, read -ra parts <<<"$1"
-  for part in "${parts[@]}"; do
-    if [[ $part == *-* ]]; then n=$((n + ${part#*-} - ${part%-*} + 1)); else n=$((n + 1)); fi
-  done
-  echo "$n"
-}
 SERVER_NCPU=$(cpu_count "$SERVER_CPUS")
 CLIENT_NCPU=$(cpu_count "$CLIENT_CPUS")
 : "${WRK_THREADS:=$CLIENT_NCPU}"
@@ -161,11 +157,6 @@ CLK_TCK=$(getconf CLK_TCK)
 
 want() { [ -z "$ONLY" ] || [[ ",$ONLY," == *",$1,"* ]]; }
 
-log() { echo "[bench $(date +%T)] $*" >&2; }
-die() {
-  log "ERROR: $*"
-  exit 1
-}
 FAILURES=()
 fail_check() {
   FAILURES+=("$*")
@@ -195,24 +186,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-stop_server() { # pid: SIGTERM to its group, then SIGKILL after 10 s
-  local pid=$1 i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 100; i++)); do
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.1
-  done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "server $pid did not stop on SIGTERM: SIGKILL"
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-  fi
-  wait "$pid" 2>/dev/null || true
-  local keep=()
-  for i in "${SERVER_PIDS[@]}"; do [ "$i" = "$pid" ] || keep+=("$i"); done
-  SERVER_PIDS=("${keep[@]}")
-}
-
 # ---------------------------------------------------------------------------------------------
 # Build
 
@@ -233,35 +206,13 @@ TESSERA=$(cd "$(dirname "$TESSERA")" && pwd)/$(basename "$TESSERA")
 
 mkdir -p "$CACHE"
 TESTDATA=${TESSERA_TESTDATA:-$ROOT/../shared/testdata}
-patch_v="$CACHE/tile.v"
-if [ ! -s "$patch_v" ]; then
-  svs="$TESTDATA/CMU-1-Small-Region.svs"
-  if [ ! -f "$svs" ]; then
-    if [ "$MODE" = quick ]; then
-      log "SKIPPED: test image $svs not found (set TESSERA_TESTDATA)"
-      exit 0
-    fi
-    die "test image $svs not found (set TESSERA_TESTDATA)"
+if ! bench_patch "$TESTDATA"; then
+  if [ "$MODE" = quick ]; then
+    log "SKIPPED: test image $TESTDATA/CMU-1-Small-Region.svs not found (set TESSERA_TESTDATA)"
+    exit 0
   fi
-  log "extracting the 2000x2500 tissue patch"
-  vips extract_area "$svs" "$CACHE/t4.v" 100 200 2000 2500
-  vips extract_band "$CACHE/t4.v" "$CACHE/tile.partial.v" 0 --n 3
-  mv "$CACHE/tile.partial.v" "$patch_v"
-  rm -f "$CACHE/t4.v"
+  die "test image $TESTDATA/CMU-1-Small-Region.svs not found (set TESSERA_TESTDATA)"
 fi
-
-gen_image() { # name tiffsave-options replicate-x replicate-y
-  local name=$1 opts=$2 rx=$3 ry=$4
-  if [ ! -s "$CACHE/$name" ]; then
-    log "generating $name (vips replicate $rx $ry, $opts)"
-    local start=$SECONDS
-    rm -f "$CACHE/$name.partial.tif"
-    vips replicate "$patch_v" "$CACHE/$name.partial.tif[$opts]" "$rx" "$ry"
-    mv "$CACHE/$name.partial.tif" "$CACHE/$name"
-    log "  $name: $(du -h "$CACHE/$name" | cut -f1) in $((SECONDS - start)) s"
-  fi
-  echo "$CACHE/$name"
-}
 PYR_W=$((2000 * PYR_SIZE[0])) PYR_H=$((2500 * PYR_SIZE[1]))
 ZSTD_W=$((2000 * ZSTD_SIZE[0])) ZSTD_H=$((2500 * ZSTD_SIZE[1]))
 FLAT_W=$((2000 * FLAT_SIZE[0])) FLAT_H=$((2500 * FLAT_SIZE[1]))
@@ -272,17 +223,7 @@ ZSTD=$(gen_image "pyr-zstd-${ZSTD_W}x${ZSTD_H}.tif" \
 FLAT=$(gen_image "flat-jpeg-${FLAT_W}x${FLAT_H}.tif" \
   "tile,tile-width=256,tile-height=256,compression=jpeg,Q=80,bigtiff" "${FLAT_SIZE[@]}")
 U16_W=$((2000 * U16_SIZE[0])) U16_H=$((2500 * U16_SIZE[1]))
-U16="$CACHE/pyr-u16-${U16_W}x${U16_H}.tif"
-if [ ! -s "$U16" ]; then
-  log "generating $(basename "$U16") (16-bit RGB: the patch x 257, Deflate pyramid)"
-  vips linear "$patch_v" "$CACHE/u16-float.v" 257 0
-  vips cast "$CACHE/u16-float.v" "$CACHE/u16.v" ushort
-  vips replicate "$CACHE/u16.v" \
-    "$CACHE/u16.partial.tif[tile,tile-width=256,tile-height=256,pyramid,compression=deflate,bigtiff]" \
-    "${U16_SIZE[@]}"
-  mv "$CACHE/u16.partial.tif" "$U16"
-  rm -f "$CACHE/u16-float.v" "$CACHE/u16.v"
-fi
+U16=$(gen_u16 "${U16_SIZE[@]}")
 # The page cache holds the images during every phase (cold = Tessera's caches empty).
 cat "$PYR" "$ZSTD" "$FLAT" "$U16" >/dev/null
 
@@ -292,10 +233,6 @@ cat "$PYR" "$ZSTD" "$FLAT" "$U16" >/dev/null
 WORK=$(mktemp -d "$CACHE/run.XXXXXX") # under the cache: hard links need the same file system
 mkdir -p "$WORK/img" "$WORK/lists" "$WORK/logs"
 
-levels_for() { # width height -> large_image's level count for 256x256 tiles
-  awk -v w="$1" -v h="$2" 'BEGIN { m = (w > h ? w : h) / 256; l = 1; s = 1;
-    while (s < m) { s *= 2; l++ } print l }'
-}
 full_level_tiles() { # width height -> tiles of the full-resolution level
   echo $(((($1 + 255) / 256) * (($2 + 255) / 256)))
 }
@@ -401,22 +338,10 @@ awk '{ print "/api/v1/item/" $1 "/tiles/thumbnail?width=256&height=256" }' \
 TESSERA_URL=""
 TESSERA_PID=""
 start_tessera() { # name [extra serve flags...]
-  local name=$1 i
+  local name=$1
   shift
-  setsid taskset -c "$SERVER_CPUS" "$TESSERA" serve --host 127.0.0.1 --port 0 \
-    --data "$WORK/data" --log-level warning "${TESSERA_THREADS[@]}" "$@" \
-    >"$WORK/logs/$name.out" 2>"$WORK/logs/$name.err" </dev/null &
-  TESSERA_PID=$!
-  SERVER_PIDS+=("$TESSERA_PID")
-  TESSERA_URL=""
-  for ((i = 0; i < 300; i++)); do
-    TESSERA_URL=$(sed -n 's/^tessera listening on //p' "$WORK/logs/$name.out" 2>/dev/null || true)
-    [ -z "$TESSERA_URL" ] || break
-    kill -0 "$TESSERA_PID" 2>/dev/null || die "tessera serve exited: $(cat "$WORK/logs/$name.err")"
-    sleep 0.1
-  done
-  [ -n "$TESSERA_URL" ] || die "tessera serve printed no URL in 30 s"
-  log "tessera ($name) pid $TESSERA_PID on CPUs $SERVER_CPUS at $TESSERA_URL"
+  start_tessera_at "$name" "$WORK/logs" "$SERVER_CPUS" "$TESSERA" --data "$WORK/data" \
+    --log-level warning "${TESSERA_THREADS[@]}" "$@"
 }
 
 NGINX_URL=""
@@ -507,7 +432,6 @@ cache_json() { curl -sf "$1/api/v1/large_image/cache"; }
 json_num() { # json section key -> number, from the flat sections of the cache JSON
   sed -n "s/.*\"$2\":{[^}]*\"$3\":\([0-9]*\).*/\1/p" <<<"$1"
 }
-rss_kb() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
 fetch_all() { # base-url paths-file [parallel] -> fails unless every answer is 200
   local base=$1 paths=$2 par=${3:-8} cfg="$WORK/curl.cfg"
