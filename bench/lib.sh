@@ -111,3 +111,35 @@ start_tessera_at() { # name logs-dir server-cpus tessera [serve flags...] -> TES
   [ -n "$TESSERA_URL" ] || die "tessera serve printed no URL in 30 s"
   log "tessera ($name) pid $TESSERA_PID on CPUs $cpus at $TESSERA_URL"
 }
+
+# The four generated images both bench/load and bench/soak use, sized by PYR_SIZE, ZSTD_SIZE,
+# FLAT_SIZE and U16_SIZE (replication factors of the 2000x2500 patch): sets TESTDATA, PYR, ZSTD,
+# FLAT, U16 and their *_W / *_H, and reads them into the page cache. Without the test image:
+# exits 0 with SKIPPED in MODE=quick, fails otherwise.
+# shellcheck disable=SC2034 # the callers read every variable set here
+bench_images() {
+  TESTDATA=${TESSERA_TESTDATA:-$ROOT/../shared/testdata}
+  if ! bench_patch "$TESTDATA"; then
+    if [ "$MODE" = quick ]; then
+      log "SKIPPED: test image $TESTDATA/CMU-1-Small-Region.svs not found (set TESSERA_TESTDATA)"
+      exit 0
+    fi
+    die "test image $TESTDATA/CMU-1-Small-Region.svs not found (set TESSERA_TESTDATA)"
+  fi
+  PYR_W=$((2000 * PYR_SIZE[0])) PYR_H=$((2500 * PYR_SIZE[1]))
+  ZSTD_W=$((2000 * ZSTD_SIZE[0])) ZSTD_H=$((2500 * ZSTD_SIZE[1]))
+  FLAT_W=$((2000 * FLAT_SIZE[0])) FLAT_H=$((2500 * FLAT_SIZE[1]))
+  U16_W=$((2000 * U16_SIZE[0])) U16_H=$((2500 * U16_SIZE[1]))
+  PYR=$(gen_image "pyr-jpeg-${PYR_W}x${PYR_H}.tif" \
+    "tile,tile-width=256,tile-height=256,pyramid,compression=jpeg,Q=80,bigtiff" "${PYR_SIZE[@]}")
+  ZSTD=$(gen_image "pyr-zstd-${ZSTD_W}x${ZSTD_H}.tif" \
+    "tile,tile-width=256,tile-height=256,pyramid,compression=zstd,bigtiff" "${ZSTD_SIZE[@]}")
+  FLAT=$(gen_image "flat-jpeg-${FLAT_W}x${FLAT_H}.tif" \
+    "tile,tile-width=256,tile-height=256,compression=jpeg,Q=80,bigtiff" "${FLAT_SIZE[@]}")
+  U16=$(gen_u16 "${U16_SIZE[@]}")
+  # The page cache holds the images during every phase (cold = Tessera's caches empty).
+  cat "$PYR" "$ZSTD" "$FLAT" "$U16" >/dev/null
+}
+
+# A number from the flat sections of GET /large_image/cache's JSON: json section key.
+json_num() { sed -n "s/.*\"$2\":{[^}]*\"$3\":\([0-9]*\).*/\1/p" <<<"$1"; }

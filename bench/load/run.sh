@@ -106,6 +106,7 @@ done
 # ---------------------------------------------------------------------------------------------
 # Mode parameters
 
+# shellcheck disable=SC2034 # the *_SIZE arrays are read by bench/lib.sh's bench_images
 if [ "$MODE" = quick ]; then
   : "${DURATION:=3}"
   : "${ROUNDS:=1}"
@@ -205,27 +206,7 @@ TESSERA=$(cd "$(dirname "$TESSERA")" && pwd)/$(basename "$TESSERA")
 # Images (cached)
 
 mkdir -p "$CACHE"
-TESTDATA=${TESSERA_TESTDATA:-$ROOT/../shared/testdata}
-if ! bench_patch "$TESTDATA"; then
-  if [ "$MODE" = quick ]; then
-    log "SKIPPED: test image $TESTDATA/CMU-1-Small-Region.svs not found (set TESSERA_TESTDATA)"
-    exit 0
-  fi
-  die "test image $TESTDATA/CMU-1-Small-Region.svs not found (set TESSERA_TESTDATA)"
-fi
-PYR_W=$((2000 * PYR_SIZE[0])) PYR_H=$((2500 * PYR_SIZE[1]))
-ZSTD_W=$((2000 * ZSTD_SIZE[0])) ZSTD_H=$((2500 * ZSTD_SIZE[1]))
-FLAT_W=$((2000 * FLAT_SIZE[0])) FLAT_H=$((2500 * FLAT_SIZE[1]))
-PYR=$(gen_image "pyr-jpeg-${PYR_W}x${PYR_H}.tif" \
-  "tile,tile-width=256,tile-height=256,pyramid,compression=jpeg,Q=80,bigtiff" "${PYR_SIZE[@]}")
-ZSTD=$(gen_image "pyr-zstd-${ZSTD_W}x${ZSTD_H}.tif" \
-  "tile,tile-width=256,tile-height=256,pyramid,compression=zstd,bigtiff" "${ZSTD_SIZE[@]}")
-FLAT=$(gen_image "flat-jpeg-${FLAT_W}x${FLAT_H}.tif" \
-  "tile,tile-width=256,tile-height=256,compression=jpeg,Q=80,bigtiff" "${FLAT_SIZE[@]}")
-U16_W=$((2000 * U16_SIZE[0])) U16_H=$((2500 * U16_SIZE[1]))
-U16=$(gen_u16 "${U16_SIZE[@]}")
-# The page cache holds the images during every phase (cold = Tessera's caches empty).
-cat "$PYR" "$ZSTD" "$FLAT" "$U16" >/dev/null
+bench_images
 
 # ---------------------------------------------------------------------------------------------
 # Items: hard links, each imported as its own item
@@ -429,9 +410,6 @@ children_ticks() { # file written by bash `times` -> user+system ticks of finish
     printf "%.0f\n", (u[1] * 60 + u[2] + s[1] * 60 + s[2]) * hz }' "$1"
 }
 cache_json() { curl -sf "$1/api/v1/large_image/cache"; }
-json_num() { # json section key -> number, from the flat sections of the cache JSON
-  sed -n "s/.*\"$2\":{[^}]*\"$3\":\([0-9]*\).*/\1/p" <<<"$1"
-}
 
 fetch_all() { # base-url paths-file [parallel] -> fails unless every answer is 200
   local base=$1 paths=$2 par=${3:-8} cfg="$WORK/curl.cfg"

@@ -106,11 +106,10 @@ else
 fi
 SLIDE_W=$((2000 * REPLICATE[0])) SLIDE_H=$((2500 * REPLICATE[1]))
 
-log() { echo "[sim $(date +%T)] $*" >&2; }
-die() {
-  log "ERROR: $*"
-  exit 1
-}
+# shellcheck disable=SC2034 # read by bench/lib.sh's log
+BENCH_TAG=sim
+# shellcheck source=../lib.sh
+. "$ROOT/bench/lib.sh"
 
 TESTDATA=${TESSERA_TESTDATA:-$ROOT/../shared/testdata}
 SVS="$TESTDATA/CMU-1-Small-Region.svs"
@@ -122,14 +121,6 @@ for tool in vips taskset setsid sed awk; do
   command -v "$tool" >/dev/null || die "$tool is not installed (scripts/setup installs it)"
 done
 
-cpu_count() { # number of CPUs in a taskset list such as "1" or "0-1,3"
-  local n=0 part
-  IFS=, read -ra parts <<<"$1"
-  for part in "${parts[@]}"; do
-    if [[ $part == *-* ]]; then n=$((n + ${part#*-} - ${part%-*} + 1)); else n=$((n + 1)); fi
-  done
-  echo "$n"
-}
 SERVER_NCPU=$(cpu_count "$SERVER_CPUS")
 TESSERA_THREADS=(--io-threads "$SERVER_NCPU" --workers "$((2 * SERVER_NCPU))")
 
@@ -152,24 +143,6 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-stop_server() { # pid: SIGTERM to its group, then SIGKILL after 10 s
-  local pid=$1 i
-  if kill -0 "$pid" 2>/dev/null; then
-    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    for ((i = 0; i < 100; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      log "server $pid did not stop on SIGTERM: SIGKILL"
-      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-    fi
-  fi
-  wait "$pid" 2>/dev/null || true
-  local keep=()
-  for i in "${SERVER_PIDS[@]}"; do [ "$i" = "$pid" ] || keep+=("$i"); done
-  SERVER_PIDS=("${keep[@]}")
-}
 
 # ---------------------------------------------------------------------------------------------
 # Build

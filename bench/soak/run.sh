@@ -119,6 +119,7 @@ case "$ALLOCATOR" in
 esac
 : "${TAG:=$ALLOCATOR}"
 
+# shellcheck disable=SC2034 # the *_SIZE arrays are read by bench/lib.sh's bench_images
 if [ "$MODE" = quick ]; then
   : "${DURATION:=20}"
   : "${TILE_CACHE:=8MiB}"
@@ -171,27 +172,8 @@ trap 'exit 143' TERM
 # ---------------------------------------------------------------------------------------------
 # Images (before any build: --quick skips without the testdata)
 
-TESTDATA=${TESSERA_TESTDATA:-$ROOT/../shared/testdata}
-if ! bench_patch "$TESTDATA"; then
-  if [ "$MODE" = quick ]; then
-    log "SKIPPED: test image $TESTDATA/CMU-1-Small-Region.svs not found (set TESSERA_TESTDATA)"
-    exit 0
-  fi
-  die "test image $TESTDATA/CMU-1-Small-Region.svs not found (set TESSERA_TESTDATA)"
-fi
-PYR_W=$((2000 * PYR_SIZE[0])) PYR_H=$((2500 * PYR_SIZE[1]))
-ZSTD_W=$((2000 * ZSTD_SIZE[0])) ZSTD_H=$((2500 * ZSTD_SIZE[1]))
-FLAT_W=$((2000 * FLAT_SIZE[0])) FLAT_H=$((2500 * FLAT_SIZE[1]))
-U16_W=$((2000 * U16_SIZE[0])) U16_H=$((2500 * U16_SIZE[1]))
-PYR=$(gen_image "pyr-jpeg-${PYR_W}x${PYR_H}.tif" \
-  "tile,tile-width=256,tile-height=256,pyramid,compression=jpeg,Q=80,bigtiff" "${PYR_SIZE[@]}")
-ZSTD=$(gen_image "pyr-zstd-${ZSTD_W}x${ZSTD_H}.tif" \
-  "tile,tile-width=256,tile-height=256,pyramid,compression=zstd,bigtiff" "${ZSTD_SIZE[@]}")
-FLAT=$(gen_image "flat-jpeg-${FLAT_W}x${FLAT_H}.tif" \
-  "tile,tile-width=256,tile-height=256,compression=jpeg,Q=80,bigtiff" "${FLAT_SIZE[@]}")
-U16=$(gen_u16 "${U16_SIZE[@]}")
+bench_images
 OME="$TESTDATA/multi-channel-z-series.ome.tif"
-cat "$PYR" "$ZSTD" "$FLAT" "$U16" >/dev/null # into the page cache
 
 # ---------------------------------------------------------------------------------------------
 # The binary for the allocator
@@ -326,9 +308,6 @@ log "$N_PATHS request paths: $(awk -F'[/?]' '{ k = $7 == "zxy" ? ($0 ~ /style=/ 
 # Server, sampler, load
 
 cache_json() { curl -sf -m 5 "$1/api/v1/large_image/cache"; }
-json_num() { # json section key -> number, from the flat sections of the cache JSON
-  sed -n "s/.*\"$2\":{[^}]*\"$3\":\([0-9]*\).*/\1/p" <<<"$1"
-}
 SERVER_FLAGS=(--data "$WORK/data" --log-level warning "${TESSERA_THREADS[@]}"
   --tile-cache-bytes "$TILE_CACHE" --max-sources "$MAX_SOURCES")
 start_tessera_at soak "$WORK/logs" "$SERVER_CPUS" "$BIN" "${SERVER_FLAGS[@]}"
