@@ -181,6 +181,15 @@ nlohmann::json JsonOf(const HttpResult& r) {
   return j.is_discarded() ? nlohmann::json::object() : j;
 }
 
+// The admin's token (StartServe's admin password); "" and a test failure when the login fails.
+std::string AdminToken(HttpClient& c) {
+  HttpResult login = c.Get("/api/v1/user/authentication",
+                           {{"Authorization", "Basic " + Base64Encode("admin:kill-test-pw")}});
+  EXPECT_EQ(login.status, 200) << login.body;
+  if (login.status != 200) return "";
+  return JsonOf(login)["authToken"]["token"].get<std::string>();
+}
+
 TEST(CliTest, KillDashNineMidUploadLosesNothingAcknowledged) {
   TempDir dir;
   const std::string data = dir.path() + "/data", log = dir.path() + "/serve.log";
@@ -190,10 +199,8 @@ TEST(CliTest, KillDashNineMidUploadLosesNothingAcknowledged) {
   std::string token, folder;
   {
     HttpClient c("127.0.0.1", port);
-    HttpResult login = c.Get("/api/v1/user/authentication",
-                             {{"Authorization", "Basic " + Base64Encode("admin:kill-test-pw")}});
-    ASSERT_EQ(login.status, 200) << login.body;
-    token = JsonOf(login)["authToken"]["token"];
+    token = AdminToken(c);
+    ASSERT_FALSE(token.empty());
     const std::string me = JsonOf(c.Get("/api/v1/user/me", {{"Girder-Token", token}}))["_id"];
     for (const auto& f : JsonOf(
              c.Get("/api/v1/folder?parentType=user&parentId=" + me, {{"Girder-Token", token}}))) {
@@ -289,10 +296,8 @@ TEST(CliTest, DiskFullMidUploadIsA507AndLeavesNothingBehind) {
   uint16_t port = StartServe(serve, data, dir.path() + "/serve.log");
   ASSERT_NE(port, 0) << serve.Log();
   HttpClient c("127.0.0.1", port);
-  HttpResult login = c.Get("/api/v1/user/authentication",
-                           {{"Authorization", "Basic " + Base64Encode("admin:kill-test-pw")}});
-  ASSERT_EQ(login.status, 200) << login.body;
-  const std::string token = JsonOf(login)["authToken"]["token"];
+  const std::string token = AdminToken(c);
+  ASSERT_FALSE(token.empty());
   const std::vector<std::pair<std::string, std::string>> auth = {{"Girder-Token", token}};
   const std::string me = JsonOf(c.Get("/api/v1/user/me", auth))["_id"];
   std::string folder;
@@ -359,10 +364,8 @@ TEST(CliTest, SigtermDrainsRequestsInFlight) {
   uint16_t port = StartServe(serve, dir.path() + "/data", dir.path() + "/serve.log");
   ASSERT_NE(port, 0) << serve.Log();
   HttpClient c("127.0.0.1", port);
-  HttpResult login = c.Get("/api/v1/user/authentication",
-                           {{"Authorization", "Basic " + Base64Encode("admin:kill-test-pw")}});
-  ASSERT_EQ(login.status, 200) << login.body;
-  const std::string token = JsonOf(login)["authToken"]["token"];
+  const std::string token = AdminToken(c);
+  ASSERT_FALSE(token.empty());
   const std::string me = JsonOf(c.Get("/api/v1/user/me", {{"Girder-Token", token}}))["_id"];
   std::string folder;
   for (const auto& f :
