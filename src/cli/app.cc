@@ -116,6 +116,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   options.max_output_pixels = config.max_output_pixels;
   options.open.max_levels = config.max_levels;
   options.open.max_frames = config.max_frames;
+  options.open.max_dimension = config.max_image_side;
   app->tiles_ = std::make_unique<TileService>(app->registry_, *app->tile_cache_,
                                               *app->source_cache_, options);
   app->context_.store = app->store_.get();
@@ -154,6 +155,8 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   so.expensive_workers = config.expensive_workers;
   so.max_expensive = config.max_expensive;
   so.idle_timeout = std::chrono::seconds(config.request_timeout_s);
+  so.max_header_bytes = static_cast<uint32_t>(config.max_header_bytes);
+  so.max_body_bytes = config.max_body_bytes;
   so.metrics = app->metrics_.get();
   so.web_root = config.web_root.empty() ? std::string(TESSERA_WEB_ROOT) : config.web_root;
   app->server_ = std::make_unique<HttpServer>(so, app->router_);

@@ -141,13 +141,14 @@ Status ApplySharedCacheSetting(std::string_view key, std::string_view value, Con
 std::vector<std::string> SettingNames() {
   return {"host", "port", "data", "web-root", "tile-cache-bytes", "source-memory-bytes",
           "max-sources", "max-open-files", "io-threads", "workers", "max-queue",
-          "expensive-workers", "max-expensive", "max-decoded-bytes", "max-levels", "max-frames",
-          "max-output-pixels", "request-timeout-s", "shutdown-grace-s", "tile-cache-policy",
-          "active-window-s", "viewer-working-set-tiles", "log-level", "assetstore", "admin-login",
-          "admin-password", "open-registration", "token-days", "import-roots",
-          "max-thumbnail-files", "max-upload-bytes", "cache-backend", "cache-servers",
-          "cache-username", "cache-password", "cache-namespace", "cache-ttl-s", "cache-timeout-ms",
-          "cache-front-bytes", "cache-item-max-bytes", "cache-shared-pixels",
+          "expensive-workers", "max-expensive", "max-decoded-bytes", "max-image-side", "max-levels",
+          "max-frames", "max-header-bytes", "max-body-bytes", "max-output-pixels",
+          "request-timeout-s", "shutdown-grace-s", "tile-cache-policy", "active-window-s",
+          "viewer-working-set-tiles", "log-level", "assetstore", "admin-login", "admin-password",
+          "open-registration", "token-days", "import-roots", "max-thumbnail-files",
+          "max-upload-bytes", "cache-backend", "cache-servers", "cache-username", "cache-password",
+          "cache-namespace", "cache-ttl-s", "cache-timeout-ms", "cache-front-bytes",
+          "cache-item-max-bytes", "cache-shared-pixels",
           // the metadata database, and this node's name in it
           "database", "database-pool-size", "node-name",
           // uploads: the per-user quota and the assetstore's free-space reserve
@@ -190,6 +191,20 @@ Status ApplySetting(std::string_view key, std::string_view value, Config* c) {
     TS_ASSIGN_OR_RETURN(c->expensive_workers, PositiveInt(key, value, 1, 1024));
   } else if (key == "max-expensive") {
     TS_ASSIGN_OR_RETURN(c->max_expensive, PositiveInt(key, value, 1, 1 << 20));
+  } else if (key == "max-image-side") {
+    // Lower only: 2^24 pixels per side is what the readers' arithmetic is built for.
+    TS_ASSIGN_OR_RETURN(c->max_image_side, PositiveInt(key, value, 1, 1 << 24));
+  } else if (key == "max-header-bytes" || key == "max-body-bytes") {
+    auto v = ParseByteSize(value);
+    const bool header = key == "max-header-bytes";
+    // Beast's header limit is 32-bit; below 1 KiB no ordinary request would fit.
+    const uint64_t most = header ? (uint64_t{1} << 31) : (uint64_t{1} << 62);
+    if (!v || *v < 1024 || *v > most) {
+      return Bad(key, value,
+                 header ? "expected a size from 1KiB to 2GiB, such as 16KiB"
+                        : "expected a size of at least 1KiB, such as 128MiB");
+    }
+    (header ? c->max_header_bytes : c->max_body_bytes) = *v;
   } else if (key == "max-levels") {
     TS_ASSIGN_OR_RETURN(c->max_levels, PositiveInt(key, value, 1, 64));
   } else if (key == "max-frames") {

@@ -38,7 +38,8 @@ struct Config {
   uint64_t max_output_pixels = uint64_t{8192} * 8192;
   // Pixel bytes one such request may assemble (every level region, frame and resize it reads).
   uint64_t max_decoded_bytes = uint64_t{2} << 30;
-  // Images with more levels or frames are refused on open (with max dimension 16M px a side).
+  // Images with a side longer than max_image_side, or more levels or frames, are refused on open.
+  int64_t max_image_side = int64_t{1} << 24;
   int max_levels = 32;
   int max_frames = 16384;
   // How long a file's stat (mtime, size: part of every cache key) is trusted before the file is
@@ -47,6 +48,10 @@ struct Config {
   // A request must arrive (header and body) and a response must be taken by the client within
   // this many seconds of its start, or the connection is closed (idle keep-alive included).
   int request_timeout_s = 60;
+  // A request's header fields (431 beyond) and body (413 beyond: an upload chunk is one body;
+  // girder_client sends 64 MiB).
+  uint64_t max_header_bytes = 16 * 1024;
+  uint64_t max_body_bytes = uint64_t{128} << 20;
   // On SIGTERM/SIGINT: requests in flight get this long to finish (new connections are refused
   // at once, idle ones closed) before the server stops.
   int shutdown_grace_s = 10;

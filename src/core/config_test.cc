@@ -44,6 +44,28 @@ TEST(ConfigTest, HardeningLimits) {
   EXPECT_FALSE(ApplySetting("max-decoded-bytes", "lots", &c).ok());
 }
 
+TEST(ConfigTest, RequestAndImageSizeLimits) {
+  Config c;
+  EXPECT_EQ(c.max_image_side, int64_t{1} << 24);
+  EXPECT_EQ(c.max_header_bytes, 16u * 1024);
+  EXPECT_EQ(c.max_body_bytes, uint64_t{128} << 20);
+  ASSERT_TRUE(ApplySetting("max-image-side", "100000", &c).ok());
+  ASSERT_TRUE(ApplySetting("max-header-bytes", "8KiB", &c).ok());
+  ASSERT_TRUE(ApplySetting("max-body-bytes", "1GiB", &c).ok());
+  EXPECT_EQ(c.max_image_side, 100000);
+  EXPECT_EQ(c.max_header_bytes, 8u * 1024);
+  EXPECT_EQ(c.max_body_bytes, uint64_t{1} << 30);
+  // The side can be lowered, not raised past what the readers are built for.
+  EXPECT_FALSE(ApplySetting("max-image-side", "16777217", &c).ok());
+  EXPECT_FALSE(ApplySetting("max-image-side", "0", &c).ok());
+  // Below 1 KiB no ordinary request fits; Beast's header limit is 32-bit.
+  EXPECT_FALSE(ApplySetting("max-header-bytes", "512", &c).ok());
+  EXPECT_FALSE(ApplySetting("max-header-bytes", "4GiB", &c).ok());
+  EXPECT_FALSE(ApplySetting("max-body-bytes", "1000", &c).ok());
+  EXPECT_EQ(c.max_image_side, 100000);
+  EXPECT_EQ(c.max_header_bytes, 8u * 1024);
+}
+
 TEST(ConfigTest, FileThenFlagsWithClearErrors) {
   TempDir dir;
   std::string path = dir.path() + "/tessera.conf";

@@ -153,6 +153,51 @@ TEST_F(DecodedBytesTest, RegionSizedRequestsKeepToThePixelBudget) {
   EXPECT_EQ(Get("/api/v1/system/check").status, 200);
 }
 
+// max-header-bytes and max-body-bytes (431 and 413, the connection closed, the server serving
+// on) and max-image-side (the item's open refused), set low.
+class RequestSizeLimitsTest : public ServerFixture {
+ protected:
+  void Configure(Config& c) override {
+    c.max_header_bytes = 2048;
+    c.max_body_bytes = 4096;
+    c.max_image_side = 1000;
+  }
+};
+
+TEST_F(RequestSizeLimitsTest, HeadersAndBodiesPastTheLimitsAreRefused) {
+  auto header_of = [](size_t n) {
+    return "GET /api/v1/system/version HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(n, 'a') +
+           "\r\n\r\n";
+  };
+  std::string raw = client_->Raw(header_of(1000));
+  EXPECT_EQ(raw.rfind("HTTP/1.1 200 ", 0), 0u) << raw.substr(0, 200);
+  raw = client_->Raw(header_of(3000));
+  EXPECT_EQ(raw.rfind("HTTP/1.1 431 ", 0), 0u) << raw.substr(0, 200);
+  EXPECT_NE(raw.find("\"message\""), std::string::npos) << raw;
+
+  // A body within the limit reaches the router (405: the route takes no POST); one past it is
+  // refused before it is read.
+  HttpResult small = client_->Request("POST", "/api/v1/system/version", {}, std::string(3000, 'x'));
+  EXPECT_EQ(small.status, 405) << small.body;
+  HttpResult big = client_->Request("POST", "/api/v1/system/version", {}, std::string(5000, 'x'));
+  EXPECT_EQ(big.status, 413) << big.body;
+  const Json refusal = Json::parse(big.body);  // Girder's error shape
+  EXPECT_EQ(refusal["type"], "rest") << big.body;
+  EXPECT_NE(refusal["message"].get<std::string>().find("body limit"), std::string::npos);
+  EXPECT_EQ(Get("/api/v1/system/version").status, 200);
+}
+
+TEST_F(RequestSizeLimitsTest, AnImageWithALongerSideIsRefusedForThatItemOnly) {
+  TS_REQUIRE_TESTDATA(svs, "CMU-1-Small-Region.svs");  // 2220 x 2967
+  const std::string id = AddItem("CMU-1-Small-Region.svs", svs, "tiff");
+  ASSERT_FALSE(id.empty());
+  HttpResult r = Get("/api/v1/item/" + id + "/tiles");
+  EXPECT_GE(r.status, 400) << r.body;
+  EXPECT_NE(Json::parse(r.body)["message"].get<std::string>().find("1000"), std::string::npos)
+      << r.body;
+  EXPECT_EQ(Get("/api/v1/item/test/tiles/zxy/0/0/0").status, 200);
+}
+
 class OpenLimitsTest : public ServerFixture {
  protected:
   void Configure(Config& c) override { c.max_levels = 3; }
