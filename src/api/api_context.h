@@ -52,8 +52,9 @@ struct ApiContext {
   // Pixel bytes one region-sized request may assemble (tiles/decode_budget.h; 0: no limit).
   uint64_t max_decoded_bytes = uint64_t{2} << 30;
   std::string thumbnail_dir;  // where they are written; empty: not persisted
-  // Uploads: a non-admin's files + uploads in progress (0: no quota); what an upload must leave
-  // free on the assetstore's disk (507 otherwise).
+  // Uploads: the default quota of a user's files + uploads in progress (0: no quota; admins
+  // exempt; a user's own policy may replace it: MetadataStore::GetUserQuota); what an upload
+  // must leave free on the assetstore's disk (507 otherwise).
   uint64_t user_quota_bytes = 0;
   uint64_t min_free_disk_bytes = 0;
 };
