@@ -5,11 +5,6 @@
 #include "api/models_json.h"
 
 namespace tessera {
-namespace {
-
-constexpr char kAssetstoreId[] = "000000000000000000000001";
-
-}  // namespace
 
 void AssetstoreApi::Register(Router& router) {
   router.Add("GET", "/api/v1/assetstore", [this](ApiRequest& r) -> HandlerResult {

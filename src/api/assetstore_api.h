@@ -14,6 +14,9 @@
 
 namespace tessera {
 
+// The id of Tessera's one assetstore (Girder's assetstore documents have ids).
+inline constexpr char kAssetstoreId[] = "000000000000000000000001";
+
 class AssetstoreApi {
  public:
   explicit AssetstoreApi(const ApiContext& ctx) : ctx_(ctx) {}
