@@ -33,6 +33,10 @@ struct ApiContext {
   ViewerTracker* viewers = nullptr;  // who views what; may be null in tests
   RouteMetrics* metrics = nullptr;   // request latency by route; may be null
   const FormatRegistry* registry = nullptr;
+  // The limits sources are opened with (Config: max-levels, max-frames): what import, uploads
+  // and POST /item/{id}/tiles check a file against before making it a large image, the same
+  // the tile service serves with.
+  OpenOptions open;
   const FileSystem* fs = &FileSystem::Posix();
   const Clock* clock = &Clock::Real();
   int64_t start_nanos = 0;

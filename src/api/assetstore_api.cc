@@ -48,6 +48,7 @@ void AssetstoreApi::Register(Router& router) {
         ImportOptions options;
         options.creator_id = who.user_id();
         options.roots = ctx_.import_roots;
+        options.open = ctx_.open;
         TS_ASSIGN_OR_RETURN(ParentType t, ParseParentType(type));
         if (t == ParentType::kFolder) {
           TS_ASSIGN_OR_RETURN(FolderRecord f, ctx_.store->GetFolder(dest));

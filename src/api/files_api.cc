@@ -155,7 +155,8 @@ StatusOr<std::pair<FileRecord, ItemRecord>> FinishUpload(const ApiContext& ctx,
   if (item.source_name.empty()) {
     // The upload path of the spec: opened to check it, never cached.
     std::string why;
-    const std::string source_name = DetectLargeImage(*ctx.registry, done.first.path, &why);
+    const std::string source_name =
+        DetectLargeImage(*ctx.registry, done.first.path, ctx.open, &why);
     if (!source_name.empty()) {
       item.large_image_file_id = done.first.id;
       item.source_name = source_name;

@@ -15,8 +15,9 @@
 // fills while a chunk is written (ENOSPC, EFBIG) is a 507 with the chunk truncated away.
 // A half-finished upload is never an item file: the bytes live in the assetstore's temp file
 // until the last chunk, then are checksummed, renamed into place and recorded in one store
-// transaction (MetadataStore::CompleteUpload). A completed file that a format reads makes its
-// item a large image, checked WITHOUT caching the source (api/importer.h: DetectLargeImage).
+// transaction (MetadataStore::CompleteUpload). A completed file that a format reads within the
+// serving limits (ApiContext::open: max-levels, max-frames) makes its item a large image,
+// checked WITHOUT caching the source (api/importer.h: DetectLargeImage).
 // Thread-safety: handlers are safe to run concurrently.
 #pragma once
 
