@@ -33,6 +33,10 @@ struct ApiContext {
   ViewerTracker* viewers = nullptr;  // who views what; may be null in tests
   RouteMetrics* metrics = nullptr;   // request latency by route; may be null
   const FormatRegistry* registry = nullptr;
+  // The limits sources are opened with (Config: max-levels, max-frames): what import, uploads
+  // and POST /item/{id}/tiles check a file against before making it a large image, the same
+  // the tile service serves with.
+  OpenOptions open;
   const FileSystem* fs = &FileSystem::Posix();
   const Clock* clock = &Clock::Real();
   int64_t start_nanos = 0;
@@ -52,8 +56,9 @@ struct ApiContext {
   // Pixel bytes one region-sized request may assemble (tiles/decode_budget.h; 0: no limit).
   uint64_t max_decoded_bytes = uint64_t{2} << 30;
   std::string thumbnail_dir;  // where they are written; empty: not persisted
-  // Uploads: a non-admin's files + uploads in progress (0: no quota); what an upload must leave
-  // free on the assetstore's disk (507 otherwise).
+  // Uploads: the default quota of a user's files + uploads in progress (0: no quota; admins
+  // exempt; a user's own policy may replace it: MetadataStore::GetUserQuota); what an upload
+  // must leave free on the assetstore's disk (507 otherwise).
   uint64_t user_quota_bytes = 0;
   uint64_t min_free_disk_bytes = 0;
 };

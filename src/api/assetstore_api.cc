@@ -5,11 +5,6 @@
 #include "api/models_json.h"
 
 namespace tessera {
-namespace {
-
-constexpr char kAssetstoreId[] = "000000000000000000000001";
-
-}  // namespace
 
 void AssetstoreApi::Register(Router& router) {
   router.Add("GET", "/api/v1/assetstore", [this](ApiRequest& r) -> HandlerResult {
@@ -53,6 +48,7 @@ void AssetstoreApi::Register(Router& router) {
         ImportOptions options;
         options.creator_id = who.user_id();
         options.roots = ctx_.import_roots;
+        options.open = ctx_.open;
         TS_ASSIGN_OR_RETURN(ParentType t, ParseParentType(type));
         if (t == ParentType::kFolder) {
           TS_ASSIGN_OR_RETURN(FolderRecord f, ctx_.store->GetFolder(dest));

@@ -155,7 +155,8 @@ StatusOr<std::pair<FileRecord, ItemRecord>> FinishUpload(const ApiContext& ctx,
   if (item.source_name.empty()) {
     // The upload path of the spec: opened to check it, never cached.
     std::string why;
-    const std::string source_name = DetectLargeImage(*ctx.registry, done.first.path, &why);
+    const std::string source_name =
+        DetectLargeImage(*ctx.registry, done.first.path, ctx.open, &why);
     if (!source_name.empty()) {
       item.large_image_file_id = done.first.id;
       item.source_name = source_name;
@@ -244,12 +245,6 @@ HandlerResult FilesApi::InitUpload(ApiRequest& r) {
                                   " bytes, the limit is " + std::to_string(ctx_.max_upload_bytes) +
                                   " (max-upload-bytes).");
     }
-    // Girder's user_quota: what the user's files and uploads in progress take, plus this one.
-    if (ctx_.user_quota_bytes > 0 && !who.admin()) {
-      TS_ASSIGN_OR_RETURN(int64_t used, ctx_.store->UserStorageBytes(who.user_id()));
-      const int64_t quota = ClampToInt64(ctx_.user_quota_bytes);
-      if (*size > quota - used) return QuotaExceeded(*size, used, quota);
-    }
     TS_ASSIGN_OR_RETURN(std::optional<ApiResponse> no_room, CheckReserve(ctx_, *size));
     if (no_room) return std::move(*no_room);
     u.user_id = who.user_id();
@@ -257,13 +252,19 @@ HandlerResult FilesApi::InitUpload(ApiRequest& r) {
     u.name = name;
     if (const std::string* m = r.Query("mimeType")) u.mime_type = *m;
     u.size = *size;
-    TS_ASSIGN_OR_RETURN(UploadRecord created, ctx_.store->CreateUpload(u));
-    if (created.size == 0) {  // nothing to wait for: an empty file, finished at once
-      TS_RETURN_IF_ERROR(ctx_.assetstore->WriteChunk(created.id, 0, "").status());
-      TS_ASSIGN_OR_RETURN(auto done, FinishUpload(ctx_, created));
+    // Girder's user_quota: what the user's files and uploads in progress take, plus this one,
+    // against the user's effective quota; checked in the transaction that records the upload.
+    UploadQuotaCheck quota;
+    quota.default_bytes = ClampToInt64(ctx_.user_quota_bytes);
+    auto created = ctx_.store->CreateUpload(u, &quota);
+    if (!created.ok() && quota.exceeded) return QuotaExceeded(*size, quota.used, quota.limit);
+    TS_RETURN_IF_ERROR(created.status());
+    if (created->size == 0) {  // nothing to wait for: an empty file, finished at once
+      TS_RETURN_IF_ERROR(ctx_.assetstore->WriteChunk(created->id, 0, "").status());
+      TS_ASSIGN_OR_RETURN(auto done, FinishUpload(ctx_, *created));
       return ApiResponse::Json(FileJson(done.first));
     }
-    return ApiResponse::Json(UploadJson(created));
+    return ApiResponse::Json(UploadJson(*created));
   });
 }
 

@@ -7,14 +7,17 @@
 //   contentDisposition), DELETE /file/{id}; GET /item/{id}/download (its only/large file).
 // A chunk must start exactly where the server's bytes end (else 400 naming both offsets) and
 // may not go past the declared size (400). Chunks of one upload are applied one at a time.
-// Limits at POST /file: max-upload-bytes (400), the user's quota (user-quota-bytes, Girder's
-// user_quota refusal: 400 "validation"; admins exempt) and the free-space reserve
-// (min-free-disk-bytes: 507). Each chunk is checked against the reserve again, and a disk that
+// Limits at POST /file: max-upload-bytes (400), the free-space reserve (min-free-disk-bytes:
+// 507) and the user's effective quota (the default user-quota-bytes, admins exempt, or the
+// user's own policy, PUT /user/{id}/quota; Girder's user_quota refusal: 400 "validation"),
+// checked in the store transaction that records the upload so that simultaneous uploads cannot
+// together pass it. Each chunk is checked against the reserve again, and a disk that
 // fills while a chunk is written (ENOSPC, EFBIG) is a 507 with the chunk truncated away.
 // A half-finished upload is never an item file: the bytes live in the assetstore's temp file
 // until the last chunk, then are checksummed, renamed into place and recorded in one store
-// transaction (MetadataStore::CompleteUpload). A completed file that a format reads makes its
-// item a large image, checked WITHOUT caching the source (api/importer.h: DetectLargeImage).
+// transaction (MetadataStore::CompleteUpload). A completed file that a format reads within the
+// serving limits (ApiContext::open: max-levels, max-frames) makes its item a large image,
+// checked WITHOUT caching the source (api/importer.h: DetectLargeImage).
 // Thread-safety: handlers are safe to run concurrently.
 #pragma once
 

@@ -47,7 +47,8 @@ class Importer {
     }
     std::string why;
     bool claimed = false;
-    const std::string source_name = DetectLargeImage(registry_, r.path, &why, &claimed);
+    const std::string source_name =
+        DetectLargeImage(registry_, r.path, options_.open, &why, &claimed);
     if (!claimed) {  // not an image: skipped in trees, reported when named
       if (explicit_path) {
         r.error = why;
@@ -152,8 +153,7 @@ class Importer {
 }  // namespace
 
 std::string DetectLargeImage(const FormatRegistry& registry, const std::string& path,
-                             std::string* why, bool* was_claimed) {
-  OpenOptions options;
+                             const OpenOptions& options, std::string* why, bool* was_claimed) {
   auto claimed = registry.Probe(path, options);
   if (was_claimed) *was_claimed = claimed.ok() && !claimed->empty();
   if (!claimed.ok() || claimed->empty()) {

@@ -23,17 +23,21 @@
 
 namespace tessera {
 
-// The format that opens `path` ("tiff", "openslide", "vips"), or "" with `why` set when no
-// format reads it; `claimed` (optional) says whether some format recognised the file at all
-// (false: not an image; true with "": an image that failed to open). The source is opened and
-// closed, never cached.
+// The format that opens `path` ("tiff", "openslide", "vips") within `options`' limits, or ""
+// with `why` set when no format reads it; `claimed` (optional) says whether some format
+// recognised the file at all (false: not an image; true with "": an image that failed to open,
+// or one beyond the limits: it would fail on every request). The source is opened and closed,
+// never cached. Pass the options the server serves with (its max-levels / max-frames).
 std::string DetectLargeImage(const FormatRegistry& registry, const std::string& path,
-                             std::string* why, bool* claimed = nullptr);
+                             const OpenOptions& options, std::string* why, bool* claimed = nullptr);
 
 struct ImportOptions {
   std::string folder_id;           // destination folder (required)
   std::string creator_id;          // recorded on created folders, items and files
   std::vector<std::string> roots;  // allowed directories (absolute); empty: anywhere
+  // The limits a file must open within to become a large image: the serving ones
+  // (Config::max_levels / max_frames; the built-in defaults otherwise).
+  OpenOptions open;
 };
 
 struct ImportResult {

@@ -187,8 +187,9 @@ HandlerResult JobsApi::CreateTiles(ApiRequest& r) {
     }
 
     if (!force) {
-      // As `tessera import` probes: opened once to check it, closed, never cached.
-      OpenOptions open_options;
+      // As `tessera import` probes: opened once (within the serving limits) to check it, closed,
+      // never cached.
+      OpenOptions open_options = ctx_.open;
       open_options.fs = ctx_.fs;
       auto source = ctx_.registry->Open(file.path, open_options);
       if (source.ok()) {

@@ -2,6 +2,10 @@
 
 #include <chrono>
 
+#include <cmath>
+#include <limits>
+
+#include "api/assetstore_api.h"
 #include "api/models_json.h"
 #include "core/strings.h"
 #include "store/passwords.h"
@@ -33,6 +37,122 @@ Status ValidateAccount(const UserRecord& u, std::string_view password) {
     return InvalidArgumentError("Password must be at least 6 characters.");
   }
   return Status::Ok();
+}
+
+// --- Girder's user_quota policy
+
+constexpr char kValidPolicyKeys[] =
+    "fallbackAssetstore, fileSizeQuota, preferredAssetstore, useQuotaDefault";
+
+// fileSizeQuota: blank / null (none) or a non-negative integer, as a JSON number or a string of
+// digits. Stricter than Girder's int(): no booleans, no fractions, nothing past 2^63.
+StatusOr<std::optional<int64_t>> ParseFileSizeQuota(const nlohmann::ordered_json& v) {
+  const Status invalid = InvalidArgumentError(
+      "Invalid quota.  Must be blank or a non-negative integer representing the limit in bytes.");
+  if (v.is_null() || (v.is_string() && v.get<std::string>().empty())) return std::nullopt;
+  if (v.is_number_unsigned()) {
+    const uint64_t n = v.get<uint64_t>();
+    if (n > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) return invalid;
+    return static_cast<int64_t>(n);
+  }
+  if (v.is_number_integer()) {
+    const int64_t n = v.get<int64_t>();
+    if (n < 0) return invalid;
+    return n;
+  }
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (!(d >= 0) || d != std::floor(d) || d >= 9.2e18) return invalid;
+    return static_cast<int64_t>(d);
+  }
+  if (v.is_string()) {
+    auto n = ParseInt(Trim(v.get<std::string>()));
+    if (!n || *n < 0) return invalid;
+    return *n;
+  }
+  return invalid;
+}
+
+// useQuotaDefault: Girder's str(value).lower() in none/true/yes/1 or false/no/0.
+StatusOr<bool> ParseUseQuotaDefault(const nlohmann::ordered_json& v) {
+  if (v.is_null()) return true;
+  if (v.is_boolean()) return v.get<bool>();
+  if (v.is_number_integer() || v.is_number_unsigned()) {
+    if (v == 1) return true;
+    if (v == 0) return false;
+  }
+  if (v.is_string()) {
+    const std::string s = ToLower(v.get<std::string>());
+    if (s == "none" || s == "true" || s == "yes" || s == "1") return true;
+    if (s == "false" || s == "no" || s == "0") return false;
+  }
+  return InvalidArgumentError("Invalid useQuotaDefault.  Must either be true or false.");
+}
+
+// preferredAssetstore / fallbackAssetstore: Tessera has one assetstore, so the only honest values
+// are the ones that name it (blank, "current" or its id) and, for the fallback, "none" (no
+// fallback: the current assetstore is always there). They change nothing and are not stored.
+Status CheckAssetstoreKey(const std::string& key, const nlohmann::ordered_json& v) {
+  if (v.is_null()) return Status::Ok();
+  if (v.is_string()) {
+    const std::string s = v.get<std::string>();
+    if (s.empty() || s == "current" || s == kAssetstoreId) return Status::Ok();
+    if (s == "none" && key == "fallbackAssetstore") return Status::Ok();
+  }
+  return InvalidArgumentError(
+      "Invalid " + key + ".  This server has one assetstore (" + kAssetstoreId +
+      "): it must be "
+      "blank, \"current\" or that id" +
+      (key == "fallbackAssetstore" ? std::string(", or \"none\".") : std::string(".")));
+}
+
+// The `policy` parameter of PUT /user/{id}/quota, validated whole before anything changes.
+// Keys starting with "_" are ignored (Girder drops them: GET's _currentFileSizeQuota may come
+// back). A refused value names its key in `bad_key`.
+StatusOr<QuotaPolicyChange> ParseQuotaPolicy(const std::string& text, std::string* bad_key) {
+  nlohmann::ordered_json policy = nlohmann::ordered_json::parse(text, nullptr, false);
+  if (policy.is_discarded()) return InvalidArgumentError("Parameter policy must be valid JSON.");
+  if (!policy.is_object()) return InvalidArgumentError("Parameter policy must be a JSON object.");
+  QuotaPolicyChange change;
+  for (const auto& [key, value] : policy.items()) {
+    if (!key.empty() && key.front() == '_') continue;
+    Status s = Status::Ok();
+    if (key == "fileSizeQuota") {
+      auto quota = ParseFileSizeQuota(value);
+      s = quota.status();
+      if (quota.ok()) {
+        change.set_file_size_quota = true;
+        change.file_size_quota = *quota;
+      }
+    } else if (key == "useQuotaDefault") {
+      auto use = ParseUseQuotaDefault(value);
+      s = use.status();
+      if (use.ok()) change.use_quota_default = *use;
+    } else if (key == "preferredAssetstore" || key == "fallbackAssetstore") {
+      s = CheckAssetstoreKey(key, value);
+    } else {
+      return InvalidArgumentError(key + " is not a valid quota policy key.  Valid keys are " +
+                                  kValidPolicyKeys + ".");
+    }
+    if (!s.ok()) {
+      *bad_key = key;
+      return s;
+    }
+  }
+  return change;
+}
+
+// GET /user/{id} plus Girder's "quota" field: the stored policy, and with `current` the limit
+// that applies now (null: none).
+Json UserQuotaJson(const UserRecord& u, const Principal& viewer, const QuotaPolicy& p,
+                   const std::optional<std::optional<int64_t>>& current) {
+  Json j = UserJson(u, viewer);
+  Json quota = Json::object();
+  quota["fileSizeQuota"] = p.file_size_quota ? Json(*p.file_size_quota) : Json(nullptr);
+  quota["useQuotaDefault"] = p.use_quota_default;
+  if (current) quota["_currentFileSizeQuota"] = *current ? Json(**current) : Json(nullptr);
+  j["quota"] = std::move(quota);
+  return j;
 }
 
 }  // namespace
@@ -176,6 +296,43 @@ HandlerResult UsersApi::UpdateUser(ApiRequest& r) {
   });
 }
 
+HandlerResult UsersApi::GetQuota(ApiRequest& r) {
+  return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
+    // Girder: ADMIN access on the user, which users have on themselves.
+    const std::string& id = r.PathParam("id");
+    if (!who.admin() && (who.anonymous() || who.user_id() != id)) {
+      return Auth::Denied(who, AccessLevel::kAdmin, "user", id);
+    }
+    TS_ASSIGN_OR_RETURN(UserRecord u, ctx_.store->GetUser(id));
+    TS_ASSIGN_OR_RETURN(QuotaPolicy p, ctx_.store->GetUserQuota(id));
+    const int64_t default_bytes = static_cast<int64_t>(
+        std::min<uint64_t>(ctx_.user_quota_bytes, std::numeric_limits<int64_t>::max()));
+    return ApiResponse::Json(
+        UserQuotaJson(u, who, p, EffectiveFileSizeQuota(p, u.admin, default_bytes)));
+  });
+}
+
+HandlerResult UsersApi::SetQuota(ApiRequest& r) {
+  return WithCaller(*ctx_.auth, r, [&](const Principal& who) -> StatusOr<ApiResponse> {
+    TS_RETURN_IF_ERROR(Auth::RequireAdmin(who));
+    TS_ASSIGN_OR_RETURN(UserRecord u, ctx_.store->GetUser(r.PathParam("id")));
+    TS_ASSIGN_OR_RETURN(std::string text, RequiredParam(r, "policy"));
+    std::string bad_key;
+    auto change = ParseQuotaPolicy(text, &bad_key);
+    if (!change.ok() && !bad_key.empty()) {
+      // Girder's RestException(extra=key); "field" as Tessera's other validation refusals.
+      return ApiResponse::Json(Json{{"message", change.status().message()},
+                                    {"type", "rest"},
+                                    {"extra", bad_key},
+                                    {"field", bad_key}},
+                               400);
+    }
+    TS_RETURN_IF_ERROR(change.status());
+    TS_ASSIGN_OR_RETURN(QuotaPolicy p, ctx_.store->UpdateUserQuota(u.id, *change));
+    return ApiResponse::Json(UserQuotaJson(u, who, p, std::nullopt));
+  });
+}
+
 void UsersApi::Register(Router& router) {
   router.Add("GET", "/api/v1/user/authentication", [this](ApiRequest& r) { return Login(r); });
   router.Add("POST", "/api/v1/user/authentication", [this](ApiRequest& r) { return Login(r); });
@@ -263,6 +420,8 @@ void UsersApi::Register(Router& router) {
       return ApiResponse::Json(Json{{"message", "Deleted user " + u.login + "."}});
     });
   });
+  router.Add("GET", "/api/v1/user/{id}/quota", [this](ApiRequest& r) { return GetQuota(r); });
+  router.Add("PUT", "/api/v1/user/{id}/quota", [this](ApiRequest& r) { return SetQuota(r); });
   router.Add("PUT", "/api/v1/user/{id}/password", [this](ApiRequest& r) -> HandlerResult {
     return Deferred([this, r]() -> ApiResponse {
       auto who = ctx_.auth->Authenticate(r);

@@ -2,6 +2,11 @@
 // `DELETE /user/authentication` (logout), `GET /user/me`, `GET /token/current`, and user
 // CRUD (`/user`, `/user/{id}`, passwords). Creating a user also creates its home folders
 // "Public" (public) and "Private" (private), as Girder does.
+// Girder's user_quota plugin: `GET /user/{id}/quota` (the user or an admin: the user with
+// "quota": {fileSizeQuota, useQuotaDefault, _currentFileSizeQuota}) and `PUT /user/{id}/quota`
+// (admins; `policy` a JSON object, keys not given keep their value; validated whole, nothing
+// changes on a 400). preferredAssetstore / fallbackAssetstore are accepted only with values that
+// name the one assetstore, and change nothing.
 // Thread-safety: handlers are safe to run concurrently.
 #pragma once
 
@@ -28,6 +33,8 @@ class UsersApi {
   HandlerResult Login(ApiRequest& r);
   HandlerResult CreateUser(ApiRequest& r);
   HandlerResult UpdateUser(ApiRequest& r);
+  HandlerResult GetQuota(ApiRequest& r);
+  HandlerResult SetQuota(ApiRequest& r);
 
   const ApiContext& ctx_;
 };

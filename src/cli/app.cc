@@ -140,6 +140,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->metrics_ = std::make_unique<RouteMetrics>();
   app->context_.metrics = app->metrics_.get();
   app->context_.registry = &app->registry_;
+  app->context_.open = options.open;
   app->context_.start_nanos = Clock::Real().NowNanos();
   app->context_.temp_dir = temp_dir;
   app->context_.file_check_interval_nanos = int64_t{config.file_check_interval_ms} * 1'000'000;

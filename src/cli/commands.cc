@@ -193,8 +193,9 @@ int ServeCommand(const std::vector<std::string>& args) {
 
 int ImportCommand(const std::vector<std::string>& args) {
   static constexpr char kHelp[] =
-      "usage: tessera import [--data DIR] [--database URL] [--folder ID | --collection NAME\n"
-      "                      [--private]] PATH...\n"
+      "usage: tessera import [--config FILE] [--data DIR] [--database URL] [--max-levels N]\n"
+      "                      [--max-frames N] [--folder ID | --collection NAME [--private]]\n"
+      "                      PATH...\n"
       "\n"
       "Registers image files as items of the data directory, in place: nothing is copied, and\n"
       "no source is opened into a cache. A directory's contents are imported with its\n"
@@ -203,20 +204,36 @@ int ImportCommand(const std::vector<std::string>& args) {
       "--private) / folder NAME. Prints one JSON line per file: {\"id\", \"name\", \"path\",\n"
       "\"folderId\", \"largeImage\", \"sourceName\", \"existing\"?, \"error\"?}. Exits 1 when\n"
       "a named file could not be imported. --database: the server's PostgreSQL database\n"
-      "(default: SQLite in the data directory).\n";
-  auto parsed = Parse(args, {"private"}, {"data", "database", "folder", "collection"});
+      "(default: SQLite in the data directory). A file becomes a large image only if it opens\n"
+      "within the server's --max-levels / --max-frames (32 / 16384): give the server's values,\n"
+      "or its --config FILE (data, database, max-levels and max-frames are read from it).\n";
+  auto parsed =
+      Parse(args, {"private"},
+            {"config", "data", "database", "max-levels", "max-frames", "folder", "collection"});
   if (!parsed.ok()) return Fail(parsed.status().message() + "\n" + kHelp);
   if (parsed->help) {
     std::cout << kHelp;
     return 0;
   }
   if (parsed->positional.empty()) return Fail(std::string("import needs a PATH\n") + kHelp);
-  std::string data = Flag(*parsed, "data").value_or(Config().data_dir);
+  // The server's settings that matter here, as `tessera serve` reads them: the config file,
+  // then the flags.
+  Config config;
+  if (auto file = Flag(*parsed, "config")) {
+    if (Status s = ApplyConfigFile(*file, &config); !s.ok()) return Fail(s.message());
+  }
+  for (const char* key : {"data", "database", "max-levels", "max-frames"}) {
+    if (auto v = Flag(*parsed, key)) {
+      if (Status s = ApplySetting(key, *v, &config); !s.ok()) return Fail(s.message());
+    }
+  }
   std::error_code ec;
-  std::filesystem::create_directories(data, ec);
-  auto store = OpenMetadataStore(Flag(*parsed, "database").value_or(""), DatabasePath(data), 2);
+  std::filesystem::create_directories(config.data_dir, ec);
+  auto store = OpenMetadataStore(config.database, DatabasePath(config.data_dir), 2);
   if (!store.ok()) return Fail(store.status().message());
   ImportOptions options;
+  options.open.max_levels = config.max_levels;
+  options.open.max_frames = config.max_frames;
   if (auto folder = Flag(*parsed, "folder")) {
     options.folder_id = *folder;
   } else {

@@ -45,6 +45,22 @@ AccessList ParseGrants(bool is_public, const std::string& grants) {
   return list;
 }
 
+Status CheckQuotaChange(const QuotaPolicyChange& change) {
+  if (change.set_file_size_quota && change.file_size_quota && *change.file_size_quota < 0) {
+    return InvalidArgumentError("A file size quota must not be negative.");
+  }
+  return Status::Ok();
+}
+
+Status CheckUploadFits(int64_t limit, int64_t used, int64_t size, UploadQuotaCheck* quota) {
+  // As a difference: used + size could overflow for a size near 2^63.
+  if (size <= limit - used) return Status::Ok();
+  quota->exceeded = true;
+  quota->limit = limit;
+  quota->used = used;
+  return ResourceExhaustedError("The upload would pass the user's file storage quota.");
+}
+
 }  // namespace store_util
 
 namespace {
@@ -104,6 +120,16 @@ std::string_view ParentTypeName(ParentType t) {
       return "user";
   }
   return "collection";
+}
+
+std::optional<int64_t> EffectiveFileSizeQuota(const QuotaPolicy& policy, bool admin,
+                                              int64_t default_bytes) {
+  if (policy.use_quota_default) {
+    if (admin || default_bytes <= 0) return std::nullopt;
+    return default_bytes;
+  }
+  if (!policy.file_size_quota || *policy.file_size_quota < 0) return std::nullopt;
+  return policy.file_size_quota;
 }
 
 StatusOr<std::unique_ptr<MetadataStore>> OpenMetadataStore(const std::string& database,

@@ -78,6 +78,40 @@ struct UserRecord {
   int64_t created_ms = 0;
 };
 
+// Girder's user_quota policy of one user (GET/PUT /user/{id}/quota); EffectiveFileSizeQuota
+// below turns it into the limit that applies.
+struct QuotaPolicy {
+  // The user's own limit in bytes (>= 0); nullopt: none.
+  std::optional<int64_t> file_size_quota;
+  // The server's default quota (user-quota-bytes) applies instead of file_size_quota.
+  bool use_quota_default = true;
+};
+
+// A change to a QuotaPolicy: what is set changes, the rest keeps its value.
+struct QuotaPolicyChange {
+  bool set_file_size_quota = false;  // file_size_quota below is the new value (nullopt: none)
+  std::optional<int64_t> file_size_quota;
+  std::optional<bool> use_quota_default;
+};
+
+// The limit that applies to a user's files and uploads in progress, in bytes; nullopt: no limit.
+// As Girder's user_quota: with use_quota_default the server default (`default_bytes`, 0: none),
+// else the user's own file_size_quota (none: no limit). Tessera's one difference: admins are
+// exempt from the default, but an own quota binds them too (an administrator set it on purpose).
+std::optional<int64_t> EffectiveFileSizeQuota(const QuotaPolicy& policy, bool admin,
+                                              int64_t default_bytes);
+
+// CreateUpload's quota check, made in the transaction that inserts the upload, so that uploads
+// started at the same instant cannot together pass the quota.
+struct UploadQuotaCheck {
+  int64_t default_bytes = 0;  // the server's default quota (user-quota-bytes); 0: none
+  // Set by CreateUpload when it refused the upload for the quota (the status is then
+  // ResourceExhausted): the limit that applied and what the user had in use before it.
+  bool exceeded = false;
+  int64_t limit = 0;
+  int64_t used = 0;
+};
+
 struct TokenRecord {
   std::string token;  // 64 random characters (the secret itself)
   std::string user_id;
@@ -224,6 +258,13 @@ class MetadataStore {
   // cascade below, `removed_paths` also receives the thumbnail paths and the temp_path of
   // uploads that were deleted with their parent; it may be null.
   virtual Status DeleteUser(const std::string& id, std::vector<std::string>* removed_paths) = 0;
+  // A user's quota policy (the defaults for a user none was set for); NotFound for a missing
+  // user.
+  virtual StatusOr<QuotaPolicy> GetUserQuota(const std::string& user_id) = 0;
+  // Applies `change` in one transaction and returns the policy it leaves. NotFound for a missing
+  // user, InvalidArgument for a negative file_size_quota (nothing changes then).
+  virtual StatusOr<QuotaPolicy> UpdateUserQuota(const std::string& user_id,
+                                                const QuotaPolicyChange& change) = 0;
 
   virtual Status CreateToken(const TokenRecord& token) = 0;
   // NotFound when the token is unknown or expired at `now_ms` (expires_ms <= now_ms; every
@@ -285,7 +326,12 @@ class MetadataStore {
   virtual Status DeleteFile(const std::string& id, std::vector<std::string>* removed_paths) = 0;
 
   // --- uploads
-  virtual StatusOr<UploadRecord> CreateUpload(UploadRecord upload) = 0;
+  // NotFound for a missing parent item or folder. With `quota` (null: no check), in the same
+  // transaction: the user's effective quota (their policy, admin flag and quota->default_bytes)
+  // against UserStorageBytes plus upload.size; past it, nothing is created, quota->exceeded is
+  // set with the limit and usage, and the status is ResourceExhausted. NotFound for a user that
+  // does not exist when `quota` is given.
+  virtual StatusOr<UploadRecord> CreateUpload(UploadRecord upload, UploadQuotaCheck* quota) = 0;
   virtual StatusOr<UploadRecord> GetUpload(const std::string& id) = 0;
   virtual Status SetUploadReceived(const std::string& id, int64_t received) = 0;
   virtual Status DeleteUpload(const std::string& id) = 0;
@@ -355,6 +401,11 @@ Status CheckId(const std::string& id);
 Status CheckAccessList(const AccessList& access);
 // Parses the "user:level,user:level" column the list queries aggregate grants into.
 AccessList ParseGrants(bool is_public, const std::string& grants);
+// InvalidArgument unless a QuotaPolicyChange's file size quota is none or >= 0.
+Status CheckQuotaChange(const QuotaPolicyChange& change);
+// CreateUpload's decision once the limit and the usage are known: Ok when `size` more fits
+// (used + size <= limit), else fills `quota` and returns ResourceExhausted.
+Status CheckUploadFits(int64_t limit, int64_t used, int64_t size, UploadQuotaCheck* quota);
 }  // namespace store_util
 // A fresh ObjectId (seconds, per-process random bytes, counter), for records whose id must be
 // known before they are stored (a file's FinalPath is written before CompleteUpload).

@@ -4,6 +4,7 @@
 namespace tessera {
 
 using postgres_store::CheckId;
+using postgres_store::CheckUploadFits;
 using postgres_store::Exec;
 using postgres_store::ListTailSql;
 using postgres_store::NowMs;
@@ -58,6 +59,11 @@ FileRecord ReadFile(const PgResult& r, int row) {
   f.created_ms = r.Int(row, 9);
   return f;
 }
+
+// UserStorageBytes ($1: the user id); files_creator and uploads_user make it two index scans.
+constexpr char kStorageBytesSql[] =
+    "SELECT ((SELECT coalesce(sum(size), 0) FROM files WHERE creator_id = $1 AND NOT imported) + "
+    "(SELECT coalesce(sum(size), 0) FROM uploads WHERE user_id = $1))::bigint";
 
 constexpr char kUploadColumns[] =
     "SELECT id, user_id, parent_is_item, parent_id, name, mime_type, size, received, temp_path, "
@@ -325,7 +331,7 @@ Status PostgresStore::DeleteFile(const std::string& id, std::vector<std::string>
 
 // --- uploads
 
-StatusOr<UploadRecord> PostgresStore::CreateUpload(UploadRecord upload) {
+StatusOr<UploadRecord> PostgresStore::CreateUpload(UploadRecord upload, UploadQuotaCheck* quota) {
   if (upload.id.empty()) upload.id = NewObjectId();
   TS_RETURN_IF_ERROR(CheckId(upload.id));
   TS_RETURN_IF_ERROR(CheckId(upload.parent_id));
@@ -339,6 +345,19 @@ StatusOr<UploadRecord> PostgresStore::CreateUpload(UploadRecord upload) {
       if (n == 0) return NotFoundError("Invalid item id (" + upload.parent_id + ").");
     } else {
       TS_RETURN_IF_ERROR(CheckParent(c, ParentType::kFolder, upload.parent_id));
+    }
+    if (quota != nullptr) {
+      // SERIALIZABLE: two of these that each read the sum before the other's insert form a
+      // read/write cycle, and PostgreSQL aborts one; Write runs it again and it sees the other.
+      quota->exceeded = false;
+      TS_RETURN_IF_ERROR(CheckId(upload.user_id));
+      TS_ASSIGN_OR_RETURN(auto policy, GetUserQuotaOn(c, upload.user_id));
+      const std::optional<int64_t> limit =
+          EffectiveFileSizeQuota(policy.first, policy.second, quota->default_bytes);
+      if (limit) {
+        TS_ASSIGN_OR_RETURN(int64_t used, QueryInt(c, kStorageBytesSql, upload.user_id));
+        TS_RETURN_IF_ERROR(CheckUploadFits(*limit, used, upload.size, quota));
+      }
     }
     return Exec(c,
                 "INSERT INTO uploads (id, user_id, parent_is_item, parent_id, name, mime_type, "
@@ -402,12 +421,7 @@ StatusOr<int64_t> PostgresStore::UserStorageBytes(const std::string& user_id) {
   TS_RETURN_IF_ERROR(CheckId(user_id));
   int64_t n = 0;
   TS_RETURN_IF_ERROR(Read([&](PgConnection& c) -> Status {
-    TS_ASSIGN_OR_RETURN(
-        n, QueryInt(c,
-                    "SELECT ((SELECT coalesce(sum(size), 0) FROM files WHERE creator_id = $1 AND "
-                    "NOT imported) + (SELECT coalesce(sum(size), 0) FROM uploads WHERE user_id = "
-                    "$1))::bigint",
-                    user_id));
+    TS_ASSIGN_OR_RETURN(n, QueryInt(c, kStorageBytesSql, user_id));
     return Status::Ok();
   }));
   return n;

@@ -148,7 +148,14 @@ constexpr char kSchemaV2[] = R"sql(
 ALTER TABLE jobs ADD COLUMN node TEXT COLLATE "C" NOT NULL DEFAULT '';
 )sql";
 
-constexpr Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}};
+// The user_quota policy on the user (NULL quota: none) and the index the usage sum needs.
+constexpr char kSchemaV3[] = R"sql(
+ALTER TABLE users ADD COLUMN quota_file_size BIGINT;
+ALTER TABLE users ADD COLUMN quota_use_default BOOLEAN NOT NULL DEFAULT TRUE;
+CREATE INDEX files_creator ON files(creator_id);
+)sql";
+
+constexpr Migration kMigrations[] = {{1, kSchemaV1}, {2, kSchemaV2}, {3, kSchemaV3}};
 static_assert(sizeof(kMigrations) / sizeof(kMigrations[0]) == kPostgresSchemaVersion);
 
 constexpr char kVersionSql[] = "SELECT coalesce(max(version), 0) FROM schema_version";

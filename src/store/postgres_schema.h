@@ -7,6 +7,8 @@
 //   v1: Girder's data model (users, tokens, collections, folders, access, items, files,
 //       uploads, jobs, thumbnails), as SQLite's schema v2.
 //   v2: jobs.node (the node running a job; "" for older jobs), as SQLite's v3.
+//   v3: users.quota_file_size (NULL: none), users.quota_use_default (TRUE) and index
+//       files_creator, as SQLite's v4.
 // Thread-safety: call with a connection to yourself.
 #pragma once
 
@@ -15,7 +17,7 @@
 
 namespace tessera {
 
-inline constexpr int kPostgresSchemaVersion = 2;
+inline constexpr int kPostgresSchemaVersion = 3;
 
 // Creates or migrates the schema up to `target` (tests build older schemas with it).
 // FailedPrecondition for a database newer than this build.

@@ -308,6 +308,49 @@ Status PostgresStore::DeleteUser(const std::string& id, std::vector<std::string>
   return Status::Ok();
 }
 
+// quota_file_size NULL (none) travels as -1.
+StatusOr<std::pair<QuotaPolicy, bool>> PostgresStore::GetUserQuotaOn(PgConnection& c,
+                                                                     const std::string& user_id) {
+  TS_ASSIGN_OR_RETURN(PgResult res, c.Exec("SELECT coalesce(quota_file_size, -1), "
+                                           "quota_use_default, admin FROM users WHERE id = $1",
+                                           PgParams::Of(user_id)));
+  if (res.rows() == 0) return NotFoundError("Invalid user id (" + user_id + ").");
+  QuotaPolicy p;
+  if (res.Int(0, 0) >= 0) p.file_size_quota = res.Int(0, 0);
+  p.use_quota_default = res.Bool(0, 1);
+  return std::make_pair(p, res.Bool(0, 2));
+}
+
+StatusOr<QuotaPolicy> PostgresStore::GetUserQuota(const std::string& user_id) {
+  TS_RETURN_IF_ERROR(CheckId(user_id));
+  QuotaPolicy p;
+  TS_RETURN_IF_ERROR(Read([&](PgConnection& c) -> Status {
+    TS_ASSIGN_OR_RETURN(auto policy, GetUserQuotaOn(c, user_id));
+    p = policy.first;
+    return Status::Ok();
+  }));
+  return p;
+}
+
+StatusOr<QuotaPolicy> PostgresStore::UpdateUserQuota(const std::string& user_id,
+                                                     const QuotaPolicyChange& change) {
+  TS_RETURN_IF_ERROR(CheckId(user_id));
+  TS_RETURN_IF_ERROR(postgres_store::CheckQuotaChange(change));
+  QuotaPolicy p;
+  TS_RETURN_IF_ERROR(Write([&](PgConnection& c) -> Status {
+    TS_ASSIGN_OR_RETURN(auto current, GetUserQuotaOn(c, user_id));
+    p = current.first;
+    if (change.set_file_size_quota) p.file_size_quota = change.file_size_quota;
+    if (change.use_quota_default) p.use_quota_default = *change.use_quota_default;
+    return Exec(c,
+                "UPDATE users SET quota_file_size = nullif($2, -1), quota_use_default = $3 "
+                "WHERE id = $1",
+                user_id, p.file_size_quota.value_or(-1), p.use_quota_default)
+        .status();
+  }));
+  return p;
+}
+
 // --- tokens
 
 Status PostgresStore::CreateToken(const TokenRecord& token) {

@@ -38,6 +38,9 @@ class PostgresStore final : public MetadataStore {
   StatusOr<int64_t> CountUsers() override;
   Status UpdateUser(const UserRecord& user) override;
   Status DeleteUser(const std::string& id, std::vector<std::string>* removed_paths) override;
+  StatusOr<QuotaPolicy> GetUserQuota(const std::string& user_id) override;
+  StatusOr<QuotaPolicy> UpdateUserQuota(const std::string& user_id,
+                                        const QuotaPolicyChange& change) override;
 
   Status CreateToken(const TokenRecord& token) override;
   StatusOr<TokenRecord> GetToken(const std::string& token, int64_t now_ms) override;
@@ -75,7 +78,7 @@ class PostgresStore final : public MetadataStore {
   StatusOr<std::vector<FileRecord>> ListFiles(const std::string& item_id) override;
   Status DeleteFile(const std::string& id, std::vector<std::string>* removed_paths) override;
 
-  StatusOr<UploadRecord> CreateUpload(UploadRecord upload) override;
+  StatusOr<UploadRecord> CreateUpload(UploadRecord upload, UploadQuotaCheck* quota) override;
   StatusOr<UploadRecord> GetUpload(const std::string& id) override;
   Status SetUploadReceived(const std::string& id, int64_t received) override;
   Status DeleteUpload(const std::string& id) override;
@@ -124,6 +127,9 @@ class PostgresStore final : public MetadataStore {
                             const AccessList& access);
   static StatusOr<FolderRecord> GetFolderOn(PgConnection& c, const std::string& id);
   static StatusOr<ItemRecord> GetItemOn(PgConnection& c, const std::string& id);
+  // The user's quota policy and admin flag; NotFound for a missing user.
+  static StatusOr<std::pair<QuotaPolicy, bool>> GetUserQuotaOn(PgConnection& c,
+                                                               const std::string& user_id);
   static Status CheckParent(PgConnection& c, ParentType type, const std::string& id);
   static Status InsertItem(PgConnection& c, const ItemRecord& item);
   static StatusOr<FileRecord> InsertFile(PgConnection& c, FileRecord file);
@@ -136,6 +142,8 @@ namespace postgres_store {
 
 using store_util::CheckAccessList;
 using store_util::CheckId;
+using store_util::CheckQuotaChange;
+using store_util::CheckUploadFits;
 using store_util::NowMs;
 using store_util::ParseGrants;
 // Runs `sql` with `args` bound from $1 and reads every row with `read`.

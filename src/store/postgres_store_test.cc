@@ -157,6 +157,24 @@ TEST_F(PostgresStoreTest, MigratesAnOlderSchemaKeepingItsRows) {
   EXPECT_EQ(job->node, "");
 }
 
+TEST_F(PostgresStoreTest, MigratesV2UsersToV3WithTheDefaultPolicy) {
+  Raw raw(conninfo_);
+  ASSERT_NE(raw.conn(), nullptr);
+  ASSERT_TRUE(MigratePostgresSchema(raw.conn(), 2).ok());
+  raw.Exec(
+      "INSERT INTO users (id, login, created_ms) VALUES ('5f0000000000000000000001', 'old', 1)");
+  auto store = Open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(*PostgresSchemaVersion(raw.conn()), kPostgresSchemaVersion);
+  auto policy = store->GetUserQuota("5f0000000000000000000001");
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  EXPECT_EQ(policy->file_size_quota, std::nullopt);
+  EXPECT_TRUE(policy->use_quota_default);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM pg_indexes WHERE tablename = 'files' AND indexname = "
+                    "'files_creator'"),
+            1);
+}
+
 TEST_F(PostgresStoreTest, NodesStartingAtOnceMigrateOnce) {
   constexpr int kNodes = 6;
   std::vector<std::thread> threads;
@@ -267,7 +285,7 @@ TEST_F(PostgresStoreTest, ConcurrentUploadsAndMovesKeepInvariants) {
         up.parent_id = up.parent_is_item ? shared.id : t.folder.id;
         up.name = "u" + std::to_string(i) + "-" + std::to_string(k);
         up.size = size;
-        auto created = store.CreateUpload(up);
+        auto created = store.CreateUpload(up, nullptr);
         if (!created.ok()) {
           failures++;
           continue;
@@ -321,6 +339,22 @@ TEST_F(PostgresStoreTest, ConcurrentUploadsAndMovesKeepInvariants) {
 }
 
 // Two threads each try to complete the same upload: one file, one winner.
+// Two nodes (two pools) racing uploads for one user: the SERIALIZABLE check-and-insert lets
+// through exactly what fits, whatever the interleaving (conflicts are re-run by Write).
+TEST_F(PostgresStoreTest, RacingUploadsOnTwoNodesNeverPassTheQuota) {
+  auto a = Open(4);
+  auto b = Open(4);
+  ASSERT_NE(a, nullptr);
+  ASSERT_NE(b, nullptr);
+  Tree t = MakeTree(*a);
+  UploadRace race = RaceUploads({a.get(), b.get()}, t.user.id, t.folder.id, /*threads=*/8,
+                                /*per_thread=*/4, /*size=*/70, /*default_bytes=*/1000);
+  EXPECT_EQ(race.failed, 0);
+  EXPECT_EQ(race.accepted, 1000 / 70);
+  EXPECT_LE(race.accepted_bytes, 1000);
+  EXPECT_EQ(*b->UserStorageBytes(t.user.id), race.accepted_bytes);
+}
+
 TEST_F(PostgresStoreTest, AnUploadCompletesOnce) {
   auto a = Open();
   auto b = Open();
@@ -330,7 +364,7 @@ TEST_F(PostgresStoreTest, AnUploadCompletesOnce) {
     up.parent_id = t.folder.id;
     up.name = "once" + std::to_string(round);
     up.size = 10;
-    auto created = a->CreateUpload(up);
+    auto created = a->CreateUpload(up, nullptr);
     ASSERT_TRUE(created.ok());
     std::atomic<int> ok{0}, not_found{0};
     auto complete = [&](MetadataStore* store) {
@@ -510,7 +544,7 @@ TEST_F(PostgresStoreTest, ATransactionFailingMidwayLeavesNothingHalfWritten) {
   up.parent_id = t.folder.id;
   up.name = "half";
   up.size = 3;
-  auto created = store->CreateUpload(up);
+  auto created = store->CreateUpload(up, nullptr);
   ASSERT_TRUE(created.ok());
   raw.Exec(
       "CREATE TRIGGER refuse_files BEFORE INSERT ON files FOR EACH ROW EXECUTE FUNCTION "

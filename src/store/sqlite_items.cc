@@ -5,6 +5,7 @@ namespace tessera {
 
 using sqlite_store::BindListParams;
 using sqlite_store::CheckId;
+using sqlite_store::CheckUploadFits;
 using sqlite_store::ListTailSql;
 using sqlite_store::NowMs;
 using sqlite_store::SortField;
@@ -54,6 +55,11 @@ FileRecord ReadFile(const Statement& st) {
   f.created_ms = st.Int(9);
   return f;
 }
+
+// UserStorageBytes (?1: the user id); files_creator and uploads_user make it two index scans.
+constexpr char kStorageBytesSql[] =
+    "SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE creator_id = ?1 AND imported = 0) + "
+    "(SELECT coalesce(sum(size), 0) FROM uploads WHERE user_id = ?1)";
 
 constexpr char kUploadColumns[] =
     "SELECT id, user_id, parent_is_item, parent_id, name, mime_type, size, received, temp_path, "
@@ -295,7 +301,7 @@ Status SqliteStore::DeleteFile(const std::string& id, std::vector<std::string>* 
 
 // --- uploads
 
-StatusOr<UploadRecord> SqliteStore::CreateUpload(UploadRecord upload) {
+StatusOr<UploadRecord> SqliteStore::CreateUpload(UploadRecord upload, UploadQuotaCheck* quota) {
   if (upload.id.empty()) upload.id = NewObjectId();
   TS_RETURN_IF_ERROR(CheckId(upload.id));
   TS_RETURN_IF_ERROR(CheckId(upload.parent_id));
@@ -310,6 +316,19 @@ StatusOr<UploadRecord> SqliteStore::CreateUpload(UploadRecord upload) {
     if (n == 0) return NotFoundError("Invalid item id (" + upload.parent_id + ").");
   } else {
     TS_RETURN_IF_ERROR(CheckParentLocked(ParentType::kFolder, upload.parent_id));
+  }
+  if (quota != nullptr) {
+    // BEGIN IMMEDIATE holds the write lock from here to the commit: no other upload (of this
+    // or another connection or process) can start between the sum and the insert.
+    quota->exceeded = false;
+    TS_RETURN_IF_ERROR(CheckId(upload.user_id));
+    TS_ASSIGN_OR_RETURN(auto policy, GetUserQuotaLocked(upload.user_id));
+    const std::optional<int64_t> limit =
+        EffectiveFileSizeQuota(policy.first, policy.second, quota->default_bytes);
+    if (limit) {
+      TS_ASSIGN_OR_RETURN(int64_t used, QueryInt(kStorageBytesSql, upload.user_id));
+      TS_RETURN_IF_ERROR(CheckUploadFits(*limit, used, upload.size, quota));
+    }
   }
   TS_RETURN_IF_ERROR(Run("INSERT INTO uploads (id, user_id, parent_is_item, parent_id, name, "
                          "mime_type, size, received, temp_path, created_ms, updated_ms) VALUES "
@@ -359,10 +378,7 @@ StatusOr<std::vector<UploadRecord>> SqliteStore::ListUploads() {
 StatusOr<int64_t> SqliteStore::UserStorageBytes(const std::string& user_id) {
   TS_RETURN_IF_ERROR(CheckId(user_id));
   std::lock_guard<std::mutex> lock(mu_);
-  return QueryInt(
-      "SELECT (SELECT coalesce(sum(size), 0) FROM files WHERE creator_id = ?1 AND imported = 0) "
-      "+ (SELECT coalesce(sum(size), 0) FROM uploads WHERE user_id = ?1)",
-      user_id);
+  return QueryInt(kStorageBytesSql, user_id);
 }
 
 StatusOr<std::pair<FileRecord, ItemRecord>> SqliteStore::CompleteUpload(

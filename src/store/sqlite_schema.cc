@@ -138,6 +138,13 @@ CREATE TABLE thumbnails (
 CREATE UNIQUE INDEX thumbnails_item_key ON thumbnails(item_id, key);
 )sql";
 
+// v4: the user_quota policy on the user (NULL quota: none) and the index the usage sum needs.
+constexpr char kSchemaV4[] = R"sql(
+ALTER TABLE users ADD COLUMN quota_file_size INTEGER;
+ALTER TABLE users ADD COLUMN quota_use_default INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX files_creator ON files(creator_id);
+)sql";
+
 using store_util::NowMs;
 
 std::string BaseName(const std::string& path) {
@@ -231,6 +238,7 @@ Status MigrateSqliteSchema(SqliteDb* db) {
   if (version < 3) {
     TS_RETURN_IF_ERROR(db->Exec("ALTER TABLE jobs ADD COLUMN node TEXT NOT NULL DEFAULT ''"));
   }
+  if (version < 4) TS_RETURN_IF_ERROR(db->Exec(kSchemaV4));
   TS_RETURN_IF_ERROR(
       db->Exec(("PRAGMA user_version=" + std::to_string(kSqliteSchemaVersion)).c_str()));
   return txn.Commit();

@@ -5,6 +5,8 @@
 //       uploads, jobs, thumbnails. v1 items move to collection "Imported" / folder "Imported"
 //       (both public), each with one imported file that is its large image.
 //   v3: jobs.node (the node running a job; "" for older jobs).
+//   v4: users.quota_file_size (NULL: none) and users.quota_use_default (1): the user_quota
+//       policy; index files_creator (the quota's usage sum).
 // Thread-safety: call with the connection to yourself; concurrent openers of one file are
 // serialised by BEGIN IMMEDIATE (the second sees the migrated version and does nothing).
 #pragma once
@@ -14,7 +16,7 @@
 
 namespace tessera {
 
-inline constexpr int kSqliteSchemaVersion = 3;
+inline constexpr int kSqliteSchemaVersion = 4;
 
 // Creates or migrates the schema. FailedPrecondition for a file newer than this build knows.
 Status MigrateSqliteSchema(SqliteDb* db);

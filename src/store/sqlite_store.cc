@@ -235,6 +235,45 @@ Status SqliteStore::DeleteUser(const std::string& id, std::vector<std::string>* 
   return Status::Ok();
 }
 
+StatusOr<QuotaPolicy> SqliteStore::GetUserQuota(const std::string& user_id) {
+  TS_RETURN_IF_ERROR(CheckId(user_id));
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(auto policy, GetUserQuotaLocked(user_id));
+  return policy.first;
+}
+
+// quota_file_size NULL (none) travels as -1.
+StatusOr<std::pair<QuotaPolicy, bool>> SqliteStore::GetUserQuotaLocked(const std::string& user_id) {
+  TS_ASSIGN_OR_RETURN(Statement st,
+                      db_->Prepare("SELECT coalesce(quota_file_size, -1), quota_use_default, "
+                                   "admin FROM users WHERE id = ?1"));
+  st.BindAll(user_id);
+  TS_ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return NotFoundError("Invalid user id (" + user_id + ").");
+  QuotaPolicy p;
+  if (st.Int(0) >= 0) p.file_size_quota = st.Int(0);
+  p.use_quota_default = st.Bool(1);
+  return std::make_pair(p, st.Bool(2));
+}
+
+StatusOr<QuotaPolicy> SqliteStore::UpdateUserQuota(const std::string& user_id,
+                                                   const QuotaPolicyChange& change) {
+  TS_RETURN_IF_ERROR(CheckId(user_id));
+  TS_RETURN_IF_ERROR(sqlite_store::CheckQuotaChange(change));
+  std::lock_guard<std::mutex> lock(mu_);
+  TS_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(db_.get()));
+  TS_ASSIGN_OR_RETURN(auto current, GetUserQuotaLocked(user_id));
+  QuotaPolicy p = current.first;
+  if (change.set_file_size_quota) p.file_size_quota = change.file_size_quota;
+  if (change.use_quota_default) p.use_quota_default = *change.use_quota_default;
+  TS_RETURN_IF_ERROR(Run("UPDATE users SET quota_file_size = nullif(?2, -1), quota_use_default = "
+                         "?3 WHERE id = ?1",
+                         user_id, p.file_size_quota.value_or(-1), p.use_quota_default)
+                         .status());
+  TS_RETURN_IF_ERROR(txn.Commit());
+  return p;
+}
+
 // --- tokens
 
 Status SqliteStore::CreateToken(const TokenRecord& token) {

@@ -33,6 +33,9 @@ class SqliteStore final : public MetadataStore {
   StatusOr<int64_t> CountUsers() override;
   Status UpdateUser(const UserRecord& user) override;
   Status DeleteUser(const std::string& id, std::vector<std::string>* removed_paths) override;
+  StatusOr<QuotaPolicy> GetUserQuota(const std::string& user_id) override;
+  StatusOr<QuotaPolicy> UpdateUserQuota(const std::string& user_id,
+                                        const QuotaPolicyChange& change) override;
 
   Status CreateToken(const TokenRecord& token) override;
   StatusOr<TokenRecord> GetToken(const std::string& token, int64_t now_ms) override;
@@ -70,7 +73,7 @@ class SqliteStore final : public MetadataStore {
   StatusOr<std::vector<FileRecord>> ListFiles(const std::string& item_id) override;
   Status DeleteFile(const std::string& id, std::vector<std::string>* removed_paths) override;
 
-  StatusOr<UploadRecord> CreateUpload(UploadRecord upload) override;
+  StatusOr<UploadRecord> CreateUpload(UploadRecord upload, UploadQuotaCheck* quota) override;
   StatusOr<UploadRecord> GetUpload(const std::string& id) override;
   Status SetUploadReceived(const std::string& id, int64_t received) override;
   Status DeleteUpload(const std::string& id) override;
@@ -134,6 +137,9 @@ class SqliteStore final : public MetadataStore {
   Status DeleteItemsLocked(const std::string& items_sql, const std::string& id,
                            std::vector<std::string>* removed_paths) REQUIRES(mu_);
   StatusOr<ItemRecord> GetItemLocked(const std::string& id) REQUIRES(mu_);
+  // The user's quota policy and admin flag; NotFound for a missing user.
+  StatusOr<std::pair<QuotaPolicy, bool>> GetUserQuotaLocked(const std::string& user_id)
+      REQUIRES(mu_);
   StatusOr<FolderRecord> GetFolderLocked(const std::string& id) REQUIRES(mu_);
   // Inserts an item (size 0) into an existing folder.
   Status InsertItemLocked(const ItemRecord& item) REQUIRES(mu_);
@@ -151,6 +157,8 @@ namespace sqlite_store {
 
 using store_util::CheckAccessList;
 using store_util::CheckId;
+using store_util::CheckQuotaChange;
+using store_util::CheckUploadFits;
 using store_util::NowMs;
 using store_util::ParseGrants;
 // SQL that is true when the row of `alias` (a collection or folder of `resource_type`) is

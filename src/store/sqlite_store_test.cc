@@ -49,12 +49,13 @@ class RawDb {
     sqlite3_finalize(st);
     return v;
   }
-  std::string Text(const std::string& sql) {
+  // Column `column` of the first row.
+  std::string Text(const std::string& sql, int column = 0) {
     sqlite3_stmt* st = nullptr;
     EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sql;
     std::string v;
     if (sqlite3_step(st) == SQLITE_ROW) {
-      v = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+      v = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
     }
     sqlite3_finalize(st);
     return v;
@@ -162,6 +163,42 @@ TEST(SqliteStoreTest, ConcurrentOpenersMigrateOnce) {
   }
 }
 
+// What schema v4 added, dropped again (a v3 file).
+constexpr char kDropV4[] =
+    "DROP INDEX files_creator; ALTER TABLE users DROP COLUMN quota_file_size; "
+    "ALTER TABLE users DROP COLUMN quota_use_default;";
+
+TEST(SqliteStoreTest, MigratesV3UsersToV4WithTheDefaultPolicy) {
+  TempDir dir;
+  const std::string db = dir.path() + "/v3.db";
+  std::string user_id;
+  {
+    auto s = OpenSqliteStore(db);
+    ASSERT_TRUE(s.ok());
+    UserRecord u;
+    u.login = "old";
+    user_id = (*s)->CreateUser(u)->id;
+  }
+  RawDb(db).Exec(std::string(kDropV4) + "PRAGMA user_version=3;");
+  EXPECT_EQ(RawDb(db).Int("SELECT count(*) FROM sqlite_master WHERE name = 'files_creator'"), 0);
+  auto s = OpenSqliteStore(db);
+  ASSERT_TRUE(s.ok()) << s.status().ToString();
+  auto policy = (*s)->GetUserQuota(user_id);
+  ASSERT_TRUE(policy.ok()) << policy.status().ToString();
+  EXPECT_EQ(policy->file_size_quota, std::nullopt);
+  EXPECT_TRUE(policy->use_quota_default);
+  EXPECT_EQ((*s)->GetUser(user_id)->login, "old");
+  RawDb raw(db);
+  EXPECT_EQ(raw.Int("PRAGMA user_version"), kSqliteSchemaVersion);
+  EXPECT_EQ(raw.Int("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = "
+                    "'files_creator' AND tbl_name = 'files'"),
+            1);
+  // The usage sum searches it (the plan's "detail" column).
+  const std::string plan = raw.Text(
+      "EXPLAIN QUERY PLAN SELECT sum(size) FROM files WHERE creator_id = 'x' AND imported = 0", 3);
+  EXPECT_NE(plan.find("USING INDEX files_creator"), std::string::npos) << plan;
+}
+
 TEST(SqliteStoreTest, MigratesV2JobsToV3WithNoNode) {
   TempDir dir;
   const std::string db = dir.path() + "/v2.db";
@@ -175,7 +212,8 @@ TEST(SqliteStoreTest, MigratesV2JobsToV3WithNoNode) {
     job_id = (*s)->CreateJob(j)->id;
   }
   // Back to what a v2 file looks like.
-  RawDb(db).Exec("ALTER TABLE jobs DROP COLUMN node; PRAGMA user_version=2;");
+  RawDb(db).Exec(std::string(kDropV4) +
+                 "ALTER TABLE jobs DROP COLUMN node; PRAGMA user_version=2;");
   auto s = OpenSqliteStore(db);
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   auto job = (*s)->GetJob(job_id);
@@ -278,7 +316,7 @@ TEST(SqliteStoreTest, ConcurrentWritersOnOneFile) {
         up.parent_id = folder->id;
         up.name = name;
         up.size = 3;
-        auto created = store->CreateUpload(up);
+        auto created = store->CreateUpload(up, nullptr);
         FileRecord file;
         file.size = 3;
         file.path = "/store/" + name;
@@ -311,6 +349,31 @@ TEST(SqliteStoreTest, ConcurrentWritersOnOneFile) {
       (*again)->ListFolders(ParentType::kFolder, folder->id, all, AccessFilter::All())->size(),
       static_cast<size_t>(kThreads * kPerThread));
   EXPECT_TRUE((*again)->ListUploads()->empty());
+}
+
+// Two connections to one file (two processes would do the same) racing uploads for one user:
+// BEGIN IMMEDIATE makes each check-and-insert one step, across connections too.
+TEST(SqliteStoreTest, RacingUploadsOnTwoConnectionsNeverPassTheQuota) {
+  TempDir dir;
+  const std::string db = dir.path() + "/race.db";
+  auto a = OpenSqliteStore(db);
+  auto b = OpenSqliteStore(db);
+  ASSERT_TRUE(a.ok() && b.ok());
+  UserRecord u;
+  u.login = "racer";
+  const std::string user_id = (*a)->CreateUser(u)->id;
+  CollectionRecord c;
+  c.name = "C";
+  FolderRecord f;
+  f.name = "f";
+  f.parent_id = (*a)->CreateCollection(c)->id;
+  const std::string folder_id = (*a)->CreateFolder(f)->id;
+  UploadRace race = RaceUploads({a->get(), b->get()}, user_id, folder_id, /*threads=*/6,
+                                /*per_thread=*/5, /*size=*/70, /*default_bytes=*/1000);
+  EXPECT_EQ(race.failed, 0);
+  EXPECT_EQ(race.accepted, 1000 / 70);
+  EXPECT_LE(race.accepted_bytes, 1000);
+  EXPECT_EQ(*(*b)->UserStorageBytes(user_id), race.accepted_bytes);
 }
 
 }  // namespace

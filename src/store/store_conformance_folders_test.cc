@@ -222,7 +222,7 @@ TEST_P(StoreConformanceTest, DeleteFolderCascades) {
   up.name = "pending";
   up.size = 10;
   up.temp_path = "/store/temp/pending";
-  ASSERT_TRUE(store_->CreateUpload(up).ok());
+  ASSERT_TRUE(store_->CreateUpload(up, nullptr).ok());
 
   ASSERT_TRUE(store_->DeleteFolder(mid.id, &removed).ok());
   EXPECT_THAT(Sorted(removed),

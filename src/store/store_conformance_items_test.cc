@@ -266,7 +266,7 @@ TEST_P(StoreConformanceTest, UploadLifecycle) {
   UserRecord alice = AddUser("alice");
   CollectionRecord c = AddCollection("C", true);
   FolderRecord f = AddFolder(ParentType::kCollection, c.id, "f");
-  auto up = store_->CreateUpload(MakeUpload(alice.id, f.id, false));
+  auto up = store_->CreateUpload(MakeUpload(alice.id, f.id, false), nullptr);
   ASSERT_TRUE(up.ok()) << up.status().ToString();
   EXPECT_TRUE(IsObjectId(up->id));
   ASSERT_TRUE(store_->SetUploadReceived(up->id, 20).ok());
@@ -278,9 +278,9 @@ TEST_P(StoreConformanceTest, UploadLifecycle) {
   EXPECT_EQ(got->user_id, alice.id);
   EXPECT_FALSE(got->parent_is_item);
   EXPECT_EQ(store_->ListUploads()->size(), 1u);
-  EXPECT_EQ(store_->CreateUpload(MakeUpload(alice.id, kMissingId, false)).status().code(),
+  EXPECT_EQ(store_->CreateUpload(MakeUpload(alice.id, kMissingId, false), nullptr).status().code(),
             StatusCode::kNotFound);
-  EXPECT_EQ(store_->CreateUpload(MakeUpload(alice.id, kMissingId, true)).status().code(),
+  EXPECT_EQ(store_->CreateUpload(MakeUpload(alice.id, kMissingId, true), nullptr).status().code(),
             StatusCode::kNotFound);
   EXPECT_EQ(store_->SetUploadReceived(kMissingId, 1).code(), StatusCode::kNotFound);
   ASSERT_TRUE(store_->DeleteUpload(up->id).ok());
@@ -293,7 +293,7 @@ TEST_P(StoreConformanceTest, CompleteUploadIntoFolderMakesOneItem) {
   UserRecord alice = AddUser("alice");
   CollectionRecord c = AddCollection("C", true);
   FolderRecord f = AddFolder(ParentType::kCollection, c.id, "f");
-  auto up = store_->CreateUpload(MakeUpload(alice.id, f.id, false));
+  auto up = store_->CreateUpload(MakeUpload(alice.id, f.id, false), nullptr);
   ASSERT_TRUE(up.ok());
   EXPECT_TRUE(store_->ListItems(f.id, {}, AccessFilter::All())->empty());  // not before
   EXPECT_EQ(*store_->CountItems(), 0);
@@ -330,7 +330,7 @@ TEST_P(StoreConformanceTest, CompleteUploadIntoItemAddsAFile) {
   FolderRecord f = AddFolder(ParentType::kCollection, c.id, "f");
   ItemRecord item = AddItem(f.id, "existing");
   AddFile(item.id, 8, "/store/first");
-  auto up = store_->CreateUpload(MakeUpload("", item.id, true));
+  auto up = store_->CreateUpload(MakeUpload("", item.id, true), nullptr);
   ASSERT_TRUE(up.ok());
   FileRecord file;
   file.name = "second.tif";
@@ -350,7 +350,7 @@ TEST_P(StoreConformanceTest, CompleteUploadFailsWhole) {
   FolderRecord f = AddFolder(ParentType::kCollection, c.id, "f");
   ItemRecord item = AddItem(f.id, "existing");
   FileRecord taken = AddFile(item.id, 1, "/store/taken");
-  auto up = store_->CreateUpload(MakeUpload("", f.id, false));
+  auto up = store_->CreateUpload(MakeUpload("", f.id, false), nullptr);
   ASSERT_TRUE(up.ok());
   FileRecord file;
   file.id = taken.id;  // a duplicate id fails the file insert after the item insert

@@ -248,7 +248,7 @@ TEST_P(StoreConformanceTest, DeletingAnItemDropsItsPendingUploads) {
   up.parent_id = i.id;
   up.name = "more";
   up.temp_path = "/store/temp/more";
-  auto created = store_->CreateUpload(up);
+  auto created = store_->CreateUpload(up, nullptr);
   ASSERT_TRUE(created.ok());
   std::vector<std::string> removed;
   ASSERT_TRUE(store_->DeleteItem(i.id, &removed).ok());

@@ -243,11 +243,11 @@ TEST_P(StoreConformanceTest, UserStorageBytes) {
   up.name = "big.tif";
   up.size = 40;
   up.received = 10;  // the declared size counts, not what has arrived
-  auto made = store_->CreateUpload(up);
+  auto made = store_->CreateUpload(up, nullptr);
   ASSERT_TRUE(made.ok()) << made.status().ToString();
   up.user_id = bob.id;
   up.size = 7;
-  ASSERT_TRUE(store_->CreateUpload(up).ok());
+  ASSERT_TRUE(store_->CreateUpload(up, nullptr).ok());
   EXPECT_EQ(*store_->UserStorageBytes(alice.id), 1040 + (int64_t{5} << 40));
   EXPECT_EQ(*store_->UserStorageBytes(bob.id), 307);
 

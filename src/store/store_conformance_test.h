@@ -7,8 +7,8 @@
 //                            StoreConformanceName);
 //
 // The suite's sources (store_conformance_test.cc, store_conformance_folders_test.cc,
-// store_conformance_items_test.cc, store_conformance_paging_test.cc) are compiled into each
-// backend's test binary.
+// store_conformance_items_test.cc, store_conformance_paging_test.cc,
+// store_conformance_quota_test.cc) are compiled into each backend's test binary.
 // Thread-safety: gtest fixtures; one test at a time.
 #pragma once
 
@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "store/metadata_store.h"
 
@@ -68,5 +69,21 @@ class StoreConformanceTest : public testing::TestWithParam<StoreConformanceParam
 
   std::unique_ptr<MetadataStore> store_;
 };
+
+// What RaceUploads saw.
+struct UploadRace {
+  int accepted = 0;
+  int refused = 0;  // for the quota (UploadQuotaCheck::exceeded)
+  int failed = 0;   // any other error (logged as a test failure)
+  int64_t accepted_bytes = 0;
+};
+
+// `threads` threads, released together, each ask for `per_thread` uploads of `size` bytes by
+// `user_id` into `folder_id` with the quota check (`default_bytes`), thread i through
+// stores[i % stores.size()] (several stores: several connections to one database).
+// store_conformance_quota_test.cc.
+UploadRace RaceUploads(const std::vector<MetadataStore*>& stores, const std::string& user_id,
+                       const std::string& folder_id, int threads, int per_thread, int64_t size,
+                       int64_t default_bytes);
 
 }  // namespace tessera

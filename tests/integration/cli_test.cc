@@ -131,6 +131,44 @@ TEST(CliTest, ImportThenServeOnAFreePort) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
+// import checks a file against the server's max-levels (a flag, or the server's --config file):
+// a 3-level pyramid becomes a plain item under max-levels 2 and a large image under 3.
+TEST(CliTest, ImportUsesTheConfiguredOpenLimits) {
+  TempDir dir;
+  std::string error;
+  const std::string tiff = VipsEncode(Noise(256, 256, 3, PixelType::kU8),
+                                      ".tif[tile,pyramid,tile-width=64,tile-height=64]", &error);
+  ASSERT_FALSE(tiff.empty()) << error;
+  const std::string path = dir.path() + "/pyramid.tif";
+  std::ofstream(path, std::ios::binary) << tiff;
+  auto line = [](const CliRun& r) {
+    auto j = nlohmann::json::parse(r.out, nullptr, false);
+    EXPECT_FALSE(j.is_discarded()) << r.out;
+    return j;
+  };
+
+  CliRun low = Exec("import --data " + dir.path() + "/low --max-levels 2 " + path);
+  EXPECT_EQ(low.code, 0) << low.out;  // an item, without a large image, with the reason
+  nlohmann::json j = line(low);
+  EXPECT_EQ(j["id"].get<std::string>().size(), 24u) << low.out;
+  EXPECT_EQ(j["largeImage"], false) << low.out;
+  EXPECT_NE(j.value("error", "").find("max-levels"), std::string::npos) << low.out;
+
+  std::ofstream(dir.path() + "/server.conf")
+      << "data = " << dir.path() << "/raised\nmax-levels = 3\nport = 8123\n";
+  CliRun raised = Exec("import --config " + dir.path() + "/server.conf " + path);
+  EXPECT_EQ(raised.code, 0) << raised.out;
+  j = line(raised);
+  EXPECT_EQ(j["largeImage"], true) << raised.out;
+  EXPECT_EQ(j["sourceName"], "tiff") << raised.out;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() + "/raised")) << "data from the config file";
+  // A flag wins over the file, as for serve.
+  CliRun flag = Exec("import --config " + dir.path() + "/server.conf --data " + dir.path() +
+                     "/flag --max-levels 2 " + path);
+  EXPECT_EQ(line(flag)["largeImage"], false) << flag.out;
+  EXPECT_EQ(Exec("import --max-levels 0 " + path).code, 2);
+}
+
 TEST(CliTest, InfoAndTile) {
   TS_REQUIRE_TESTDATA(svs, "CMU-1-Small-Region.svs");
   CliRun info = Exec("info " + svs);

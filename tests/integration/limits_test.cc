@@ -1,19 +1,25 @@
 // The hardening limits end to end (docs/security.md#limits-and-their-defaults): expensive
 // requests run on workers of their own and beyond max-expensive get 503 + Retry-After at once,
 // while tiles and cache hits keep flowing; a region-sized request past max-decoded-bytes is refused
-// before its pixels are assembled; images past max-levels / max-frames are refused on open.
+// before its pixels are assembled; images past max-levels / max-frames are refused on open, and
+// are not made large images by import, uploads or POST /item/{id}/tiles.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 
 #include "api/router.h"
+#include "core/strings.h"
 #include "http/server.h"
 #include "integration/server_fixture.h"
 #include "testing/child_process.h"
 #include "testing/http_client.h"
+#include "testing/images.h"
+#include "testing/reference.h"
 #include "testing/testdata.h"
 
 namespace tessera {
@@ -205,7 +211,15 @@ class OpenLimitsTest : public ServerFixture {
 
 TEST_F(OpenLimitsTest, AnImageWithTooManyLevelsIsRefusedForThatItemOnly) {
   TS_REQUIRE_TESTDATA(svs, "CMU-1-Small-Region.svs");
-  const std::string id = Import(svs);
+  // Imported as a large image before the limit was lowered (the built-in limits): import itself
+  // checks the configured ones (ImportAndUploadsUseTheConfiguredLimits below).
+  ImportOptions before = import_options();
+  before.open = OpenOptions();
+  std::string id;
+  ASSERT_TRUE(
+      ImportPaths(app().store(), app().registry(), {svs}, before, [&](const ImportResult& r) {
+        id = r.item.id;
+      }).ok());
   ASSERT_FALSE(id.empty());
   HttpResult r = Get("/api/v1/item/" + id + "/tiles");
   EXPECT_GE(r.status, 400) << r.body;
@@ -214,6 +228,94 @@ TEST_F(OpenLimitsTest, AnImageWithTooManyLevelsIsRefusedForThatItemOnly) {
   // The server keeps serving other items.
   EXPECT_EQ(Get("/api/v1/item/test/tiles/zxy/0/0/0").status, 200);
 }
+
+// Every way a file becomes a large image checks it against the configured max-levels, as the
+// tile service will: a 3-level pyramidal TIFF under max-levels 2 becomes a plain item (with the
+// reason), under max-levels 3 a large image. Through the fixture's ImportPaths (as `tessera
+// import`), REST import, an upload, and POST /item/{id}/tiles.
+class ImportLimitsTest : public ServerFixture, public ::testing::WithParamInterface<int> {
+ protected:
+  void Configure(Config& c) override {
+    c.max_levels = GetParam();
+    roots_ = std::make_unique<TempDir>();
+    c.import_roots = {roots_->path()};
+  }
+  bool Fits() const { return GetParam() >= 3; }
+  std::unique_ptr<TempDir> roots_;
+};
+
+TEST_P(ImportLimitsTest, ImportAndUploadsUseTheConfiguredLimits) {
+  std::string error;
+  const std::string tiff = VipsEncode(Noise(256, 256, 3, PixelType::kU8),
+                                      ".tif[tile,pyramid,tile-width=64,tile-height=64]", &error);
+  ASSERT_FALSE(tiff.empty()) << error;
+  const std::string path = roots_->path() + "/pyramid.tif";
+  std::ofstream(path, std::ios::binary) << tiff;
+  {
+    OpenOptions unlimited;
+    auto opened = app().registry().Open(path, unlimited);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    ASSERT_EQ((*opened)->metadata().levels, 3);
+  }
+
+  // ImportPaths with the server's options (what `tessera import` does with its flags).
+  ImportResult imported;
+  ASSERT_TRUE(ImportPaths(app().store(), app().registry(), {path}, import_options(),
+                          [&](const ImportResult& r) { imported = r; })
+                  .ok());
+  ASSERT_FALSE(imported.item.id.empty()) << imported.error;  // an item either way
+  EXPECT_EQ(imported.item.source_name.empty(), !Fits()) << imported.error;
+  if (!Fits()) {
+    EXPECT_NE(imported.error.find("max-levels"), std::string::npos) << imported.error;
+  }
+  const std::string admin = AdminToken();
+  Json item = CallJson("GET", "/api/v1/item/" + imported.item.id, admin);
+  EXPECT_EQ(item.contains("largeImage"), Fits()) << item.dump();
+  EXPECT_EQ(Call("GET", "/api/v1/item/" + imported.item.id + "/tiles", admin).status,
+            Fits() ? 200 : 400);
+
+  // REST import (a second item for the same path is not made: into a folder of its own).
+  Json folder = CallJson(
+      "POST",
+      "/api/v1/folder?parentType=folder&parentId=" + import_options().folder_id + "&name=rest",
+      admin);
+  std::filesystem::create_directories(roots_->path() + "/rest");
+  std::ofstream(roots_->path() + "/rest/again.tif", std::ios::binary) << tiff;
+  Json rest =
+      CallJson("POST",
+               "/api/v1/assetstore/000000000000000000000001/import?importPath=" +
+                   UrlEncode(roots_->path() + "/rest") +
+                   "&destinationType=folder&destinationId=" + folder["_id"].get<std::string>(),
+               admin);
+  EXPECT_EQ(rest["imported"], 1) << rest.dump();
+  EXPECT_EQ(rest["largeImages"], Fits() ? 1 : 0) << rest.dump();
+
+  // An upload: the finished file makes its new item a large image or not.
+  Json up = CallJson("POST",
+                     "/api/v1/file?parentType=folder&parentId=" + folder["_id"].get<std::string>() +
+                         "&name=up.tif&size=" + std::to_string(tiff.size()),
+                     admin);
+  ASSERT_TRUE(up.contains("_id")) << up.dump();
+  HttpResult done =
+      Call("POST", "/api/v1/file/chunk?uploadId=" + up["_id"].get<std::string>() + "&offset=0",
+           admin, tiff, {{"Content-Type", "application/octet-stream"}});
+  ASSERT_EQ(done.status, 200) << done.body;
+  const std::string uploaded_item = Json::parse(done.body)["itemId"];
+  EXPECT_EQ(CallJson("GET", "/api/v1/item/" + uploaded_item, admin).contains("largeImage"), Fits());
+
+  // POST /item/{id}/tiles on the plain item: a file that opens within the limits is taken as it
+  // is (null); one beyond them is not taken (a conversion job is started instead).
+  if (!Fits()) {
+    HttpResult tiles = Call("POST", "/api/v1/item/" + uploaded_item + "/tiles", admin);
+    ASSERT_EQ(tiles.status, 200) << tiles.body;
+    EXPECT_EQ(Json::parse(tiles.body)["_modelType"], "job") << tiles.body;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(MaxLevels, ImportLimitsTest, ::testing::Values(2, 3),
+                         [](const ::testing::TestParamInfo<int>& info) {
+                           return "MaxLevels" + std::to_string(info.param);
+                         });
 
 }  // namespace
 }  // namespace tessera

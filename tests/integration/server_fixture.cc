@@ -29,6 +29,7 @@ void ServerFixture::SetUp() {
   auto folder = DefaultImportFolder(app_->store(), "Imported", false);
   ASSERT_TRUE(folder.ok()) << folder.status().ToString();
   import_options_.folder_id = folder->id;
+  import_options_.open = app_->context().open;  // the configured max-levels / max-frames
 }
 
 void ServerFixture::TearDown() {

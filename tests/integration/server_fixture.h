@@ -25,8 +25,8 @@ class ServerFixture : public ::testing::Test {
   // Settings a test wants before the server starts (override to change).
   virtual void Configure(Config&) {}
 
-  // Imports a file by path into the public "Imported" collection; returns the item id ("" and
-  // a test failure on error).
+  // Imports a file by path into the public "Imported" collection, within the server's open
+  // limits (max-levels, max-frames); returns the item id ("" and a test failure on error).
   std::string Import(const std::string& path);
   // Where Import puts items (ImportPaths' options).
   const ImportOptions& import_options() const { return import_options_; }

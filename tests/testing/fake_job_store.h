@@ -71,6 +71,10 @@ class FakeJobStore final : public MetadataStore {
   StatusOr<int64_t> CountUsers() override { return NotFaked(); }
   Status UpdateUser(const UserRecord&) override { return NotFaked(); }
   Status DeleteUser(const std::string&, std::vector<std::string>*) override { return NotFaked(); }
+  StatusOr<QuotaPolicy> GetUserQuota(const std::string&) override { return NotFaked(); }
+  StatusOr<QuotaPolicy> UpdateUserQuota(const std::string&, const QuotaPolicyChange&) override {
+    return NotFaked();
+  }
   Status CreateToken(const TokenRecord&) override { return NotFaked(); }
   StatusOr<TokenRecord> GetToken(const std::string&, int64_t) override { return NotFaked(); }
   Status DeleteToken(const std::string&) override { return NotFaked(); }
@@ -112,7 +116,9 @@ class FakeJobStore final : public MetadataStore {
   }
   StatusOr<std::vector<FileRecord>> ListFiles(const std::string&) override { return NotFaked(); }
   Status DeleteFile(const std::string&, std::vector<std::string>*) override { return NotFaked(); }
-  StatusOr<UploadRecord> CreateUpload(UploadRecord) override { return NotFaked(); }
+  StatusOr<UploadRecord> CreateUpload(UploadRecord, UploadQuotaCheck*) override {
+    return NotFaked();
+  }
   StatusOr<UploadRecord> GetUpload(const std::string&) override { return NotFaked(); }
   Status SetUploadReceived(const std::string&, int64_t) override { return NotFaked(); }
   Status DeleteUpload(const std::string&) override { return NotFaked(); }
