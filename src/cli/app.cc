@@ -15,6 +15,14 @@ namespace tessera {
 
 std::string DatabasePath(const std::string& data_dir) { return data_dir + "/tessera.db"; }
 
+OpenOptions OpenLimits(const Config& config) {
+  OpenOptions open;
+  open.max_dimension = config.max_image_side;
+  open.max_levels = config.max_levels;
+  open.max_frames = config.max_frames;
+  return open;
+}
+
 namespace {
 
 // The `node-name` setting, or <host name>:<port>: stable across restarts of one node (with
@@ -114,9 +122,7 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   });
   TileServiceOptions options;
   options.max_output_pixels = config.max_output_pixels;
-  options.open.max_levels = config.max_levels;
-  options.open.max_frames = config.max_frames;
-  options.open.max_dimension = config.max_image_side;
+  options.open = OpenLimits(config);
   app->tiles_ = std::make_unique<TileService>(app->registry_, *app->tile_cache_,
                                               *app->source_cache_, options);
   app->context_.store = app->store_.get();

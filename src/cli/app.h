@@ -78,6 +78,10 @@ class App {
 // The database path inside a data directory.
 std::string DatabasePath(const std::string& data_dir);
 
+// The limits an image must keep to on open (max-image-side, max-levels, max-frames), for the
+// server and for `tessera import` alike.
+OpenOptions OpenLimits(const Config& config);
+
 // Creates the admin user when the store has no user yet: `config.admin_login` with
 // `config.admin_password`, or a random password returned in `*generated`.
 Status EnsureAdmin(MetadataStore& store, const Config& config, std::string* generated);

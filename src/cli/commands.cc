@@ -193,8 +193,9 @@ int ServeCommand(const std::vector<std::string>& args) {
 
 int ImportCommand(const std::vector<std::string>& args) {
   static constexpr char kHelp[] =
-      "usage: tessera import [--config FILE] [--data DIR] [--database URL] [--max-levels N]\n"
-      "                      [--max-frames N] [--folder ID | --collection NAME [--private]]\n"
+      "usage: tessera import [--config FILE] [--data DIR] [--database URL] [--max-image-side N]\n"
+      "                      [--max-levels N] [--max-frames N]\n"
+      "                      [--folder ID | --collection NAME [--private]]\n"
       "                      PATH...\n"
       "\n"
       "Registers image files as items of the data directory, in place: nothing is copied, and\n"
@@ -205,11 +206,12 @@ int ImportCommand(const std::vector<std::string>& args) {
       "\"folderId\", \"largeImage\", \"sourceName\", \"existing\"?, \"error\"?}. Exits 1 when\n"
       "a named file could not be imported. --database: the server's PostgreSQL database\n"
       "(default: SQLite in the data directory). A file becomes a large image only if it opens\n"
-      "within the server's --max-levels / --max-frames (32 / 16384): give the server's values,\n"
-      "or its --config FILE (data, database, max-levels and max-frames are read from it).\n";
-  auto parsed =
-      Parse(args, {"private"},
-            {"config", "data", "database", "max-levels", "max-frames", "folder", "collection"});
+      "within the server's --max-image-side / --max-levels / --max-frames (16777216 / 32 /\n"
+      "16384): give the server's values, or its --config FILE (data, database and those limits\n"
+      "are read from it).\n";
+  auto parsed = Parse(args, {"private"},
+                      {"config", "data", "database", "max-image-side", "max-levels", "max-frames",
+                       "folder", "collection"});
   if (!parsed.ok()) return Fail(parsed.status().message() + "\n" + kHelp);
   if (parsed->help) {
     std::cout << kHelp;
@@ -222,7 +224,7 @@ int ImportCommand(const std::vector<std::string>& args) {
   if (auto file = Flag(*parsed, "config")) {
     if (Status s = ApplyConfigFile(*file, &config); !s.ok()) return Fail(s.message());
   }
-  for (const char* key : {"data", "database", "max-levels", "max-frames"}) {
+  for (const char* key : {"data", "database", "max-image-side", "max-levels", "max-frames"}) {
     if (auto v = Flag(*parsed, key)) {
       if (Status s = ApplySetting(key, *v, &config); !s.ok()) return Fail(s.message());
     }
@@ -232,8 +234,7 @@ int ImportCommand(const std::vector<std::string>& args) {
   auto store = OpenMetadataStore(config.database, DatabasePath(config.data_dir), 2);
   if (!store.ok()) return Fail(store.status().message());
   ImportOptions options;
-  options.open.max_levels = config.max_levels;
-  options.open.max_frames = config.max_frames;
+  options.open = OpenLimits(config);
   if (auto folder = Flag(*parsed, "folder")) {
     options.folder_id = *folder;
   } else {

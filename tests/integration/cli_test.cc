@@ -131,8 +131,9 @@ TEST(CliTest, ImportThenServeOnAFreePort) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
-// import checks a file against the server's max-levels (a flag, or the server's --config file):
-// a 3-level pyramid becomes a plain item under max-levels 2 and a large image under 3.
+// import checks a file against the server's open limits (a flag, or the server's --config file):
+// a 3-level pyramid becomes a plain item under max-levels 2 (or max-image-side 200) and a large
+// image under max-levels 3.
 TEST(CliTest, ImportUsesTheConfiguredOpenLimits) {
   TempDir dir;
   std::string error;
@@ -167,6 +168,12 @@ TEST(CliTest, ImportUsesTheConfiguredOpenLimits) {
                      "/flag --max-levels 2 " + path);
   EXPECT_EQ(line(flag)["largeImage"], false) << flag.out;
   EXPECT_EQ(Exec("import --max-levels 0 " + path).code, 2);
+  // max-image-side too: the 256-pixel image is too long for 200.
+  CliRun narrow = Exec("import --data " + dir.path() + "/narrow --max-image-side 200 " + path);
+  EXPECT_EQ(narrow.code, 0) << narrow.out;
+  j = line(narrow);
+  EXPECT_EQ(j["largeImage"], false) << narrow.out;
+  EXPECT_NE(j.value("error", "").find("200"), std::string::npos) << narrow.out;
 }
 
 TEST(CliTest, InfoAndTile) {
