@@ -7,12 +7,9 @@ PORT ?= 8080
 HOST ?= 127.0.0.1
 DATA ?= $(CURDIR)/.tessera-data
 
-empty :=
-space := $(empty) $(empty)
-
 .PHONY: all setup configure build run test format format-check bench bench-smoke sim clean
 .PHONY: fuzz soak
-.PHONY: test-asan test-tsan test-sanitizers-smoke
+.PHONY: test-asan test-tsan
 
 all: build
 
@@ -32,37 +29,24 @@ run: build
 	scripts/run-demo "$(BUILD)/src/tessera" "$(DATA)" "$(HOST)" "$(PORT)"
 
 # Everything: format check, unit + integration tests (CTest, including a short run of every
-# micro benchmark), then short smoke runs of the load benchmark, the viewing simulation and the
-# soak.
+# micro benchmark and a replay of every fuzz corpus), short smoke runs of the load benchmark, the
+# viewing simulation and the soak, then every CTest test again under ASan+UBSan and the
+# concurrent ones under TSan (docs/testing.md).
 test: build
 	scripts/check-format
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	bench/load/run.sh --quick --tessera $(BUILD)/src/tessera
 	bench/sim/run.sh --quick --tessera $(BUILD)/src/tessera --sim $(BUILD)/bench/sim/tessera_sim
 	bench/soak/run.sh --quick --tessera $(BUILD)/src/tessera
-	$(MAKE) test-sanitizers-smoke
+	$(MAKE) test-asan
+	$(MAKE) test-tsan
 
 # Sanitizers (docs/testing.md), each in its own build directory: every CTest test under
-# ASan+UBSan, and the tests labelled "concurrency" under TSan (only their binaries are built).
+# ASan+UBSan, and the tests labelled "concurrency" (every test binary with threads of its own or
+# a multi-threaded server under it) under TSan; only their binaries are built there.
 # The suppressions (tests/sanitizers/*.supp) reach the tests through CTest's environment.
 ASAN_BUILD ?= build-asan
 TSAN_BUILD ?= build-tsan
-
-# The sanitizers' short smoke in make test (the full runs, test-asan and test-tsan below, take
-# an hour from a cold cache on 2 cores; docs/testing.md): the core, cache and store unit tests
-# (thread pool, single flight, the tile and source caches, real memcached / redis tiers under
-# concurrent load, SQLite and the assetstore) under ASan+UBSan, and core + cache under TSan.
-SMOKE_ASAN_TESTS = tessera_core_test tessera_cache_test tessera_store_test
-SMOKE_TSAN_TESTS = tessera_core_test tessera_cache_test
-test-sanitizers-smoke: setup
-	cmake -S . -B $(ASAN_BUILD) -G Ninja -DTESSERA_SANITIZE=address,undefined $(CMAKE_FLAGS)
-	ninja -C $(ASAN_BUILD) -j $(JOBS) $(SMOKE_ASAN_TESTS)
-	cd $(ASAN_BUILD) && ctest --output-on-failure -j $(JOBS) \
-	  -R '^($(subst $(space),|,$(strip $(SMOKE_ASAN_TESTS))))$$'
-	cmake -S . -B $(TSAN_BUILD) -G Ninja -DTESSERA_SANITIZE=thread $(CMAKE_FLAGS)
-	ninja -C $(TSAN_BUILD) -j $(JOBS) $(SMOKE_TSAN_TESTS)
-	cd $(TSAN_BUILD) && ctest --output-on-failure -j $(JOBS) \
-	  -R '^($(subst $(space),|,$(strip $(SMOKE_TSAN_TESTS))))$$'
 
 test-asan: setup
 	cmake -S . -B $(ASAN_BUILD) -G Ninja -DTESSERA_SANITIZE=address,undefined $(CMAKE_FLAGS)
