@@ -129,7 +129,8 @@ constexpr char kServeHelp[] =
     "  --token-days N           a login's token lifetime (30)\n"
     "  --import-roots D1:D2     directories admins may import from over REST (none)\n"
     "  --max-upload-bytes N     the largest file one upload may declare (0: no limit)\n"
-    "  --user-quota-bytes N     each non-admin's files + uploads in progress (0: no quota)\n"
+    "  --user-quota-bytes N     default quota of files + uploads in progress (0: none; admins\n"
+    "                           exempt; PUT /user/{id}/quota sets a user's own)\n"
     "  --min-free-disk-bytes N  uploads leave this much free on the assetstore's disk (1GiB)\n"
     "  --max-thumbnail-files N  persisted thumbnails per item (10; 0: none)\n";
 

@@ -76,9 +76,10 @@ struct Config {
   int max_thumbnail_files = 10;     // persisted thumbnails per item (0 = never persist)
   uint64_t max_upload_bytes = 0;    // the largest file one upload may declare (0 = no limit)
   bool fast_password_hash = false;  // tests only (not a setting): the cheapest argon2id costs
-  // Uploads: each non-admin user's files and uploads in progress may total user-quota-bytes
-  // (0 = no quota); an upload (its declared size, then each chunk) must leave min-free-disk-bytes
-  // free on the assetstore's file system, or it is refused with 507.
+  // Uploads: the default quota, what each non-admin user's files and uploads in progress may
+  // total (0 = no quota; a user's own policy, PUT /user/{id}/quota, replaces it and binds admins
+  // too); an upload (its declared size, then each chunk) must leave min-free-disk-bytes free on
+  // the assetstore's file system, or it is refused with 507.
   uint64_t user_quota_bytes = 0;
   uint64_t min_free_disk_bytes = uint64_t{1} << 30;
 
