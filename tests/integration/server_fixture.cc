@@ -21,15 +21,28 @@ void ServerFixture::SetUp() {
   config.min_free_disk_bytes = 0;  // tests run on nearly full disks too; a test may set one
   Configure(config);
   SetLogLevel(config.log_level);
+  ASSERT_NO_FATAL_FAILURE(StartApp(config));
+  auto folder = DefaultImportFolder(app_->store(), "Imported", false);
+  ASSERT_TRUE(folder.ok()) << folder.status().ToString();
+  import_options_.folder_id = folder->id;
+  import_options_.open = app_->context().open;  // the configured max-levels / max-frames
+}
+
+void ServerFixture::StartApp(const Config& config) {
   auto app = App::Create(config);
   ASSERT_TRUE(app.ok()) << app.status().ToString();
   app_ = std::move(*app);
   ASSERT_TRUE(app_->Start().ok());
   client_ = std::make_unique<HttpClient>("127.0.0.1", app_->port());
-  auto folder = DefaultImportFolder(app_->store(), "Imported", false);
-  ASSERT_TRUE(folder.ok()) << folder.status().ToString();
-  import_options_.folder_id = folder->id;
-  import_options_.open = app_->context().open;  // the configured max-levels / max-frames
+}
+
+void ServerFixture::Restart() {
+  Config config = app_->config();
+  config.port = 0;
+  client_.reset();
+  app_->Stop();
+  app_.reset();
+  StartApp(config);
 }
 
 void ServerFixture::TearDown() {

@@ -24,6 +24,9 @@ class ServerFixture : public ::testing::Test {
   void TearDown() override;
   // Settings a test wants before the server starts (override to change).
   virtual void Configure(Config&) {}
+  // A second life of the server: the same settings and data directory, fresh process memory and
+  // a new port (client_ connects to it). Call it as ASSERT_NO_FATAL_FAILURE(Restart()).
+  void Restart();
 
   // Imports a file by path into the public "Imported" collection, within the server's open
   // limits (max-levels, max-frames); returns the item id ("" and a test failure on error).
@@ -59,6 +62,8 @@ class ServerFixture : public ::testing::Test {
 
   App& app() { return *app_; }
   uint16_t port() const { return app_->port(); }
+  // Creates and starts app_ with `config` and connects client_ to it.
+  void StartApp(const Config& config);
 
   std::unique_ptr<TempDir> dir_;
   std::unique_ptr<App> app_;

@@ -33,18 +33,6 @@ class SharedCacheTest : public ServerFixture, public ::testing::WithParamInterfa
     c.cache_backend = GetParam();
     c.cache_servers = {address_};
     c.cache_front_bytes = front_bytes_;
-    config_ = c;
-  }
-  // A second life of the same node: the same data directory, a fresh process memory.
-  void RestartApp() {
-    client_.reset();
-    app_->Stop();
-    app_.reset();
-    auto app = App::Create(config_);
-    ASSERT_TRUE(app.ok()) << app.status().ToString();
-    app_ = std::move(*app);
-    ASSERT_TRUE(app_->Start().ok());
-    client_ = std::make_unique<HttpClient>("127.0.0.1", app_->port());
   }
   void KillSharedTier() {
     memcached_.Kill();
@@ -55,7 +43,6 @@ class SharedCacheTest : public ServerFixture, public ::testing::WithParamInterfa
   RedisServer redis_;
   std::string address_;
   uint64_t front_bytes_ = 0;  // the shared tier alone: every hit is a network hit
-  Config config_;
 };
 
 TEST_P(SharedCacheTest, TheSecondRequestComesFromTheSharedTier) {
@@ -102,7 +89,7 @@ TEST_P(SharedCacheTest, ARestartedTwoTierNodeFindsItsTilesInTheSharedTier) {
   HttpResult first = Get(target);
   ASSERT_EQ(first.status, 200);
   ASSERT_FALSE(CacheInfo()["tileCacheBackend"]["front"].is_null());
-  RestartApp();
+  ASSERT_NO_FATAL_FAILURE(Restart());  // the same node's second life: a fresh process memory
   HttpResult again = Get(target);
   ASSERT_EQ(again.status, 200);
   EXPECT_EQ(again.body, first.body);

@@ -312,16 +312,7 @@ TEST_F(UserQuotaTest, OverridesDecideWhatUploadsMayTake) {
       PutQuota(other_id, R"({"fileSizeQuota": 20000, "useQuotaDefault": false})", AdminToken())
           .status,
       200);
-  Config config = app().config();
-  config.port = 0;
-  client_.reset();
-  app_->Stop();
-  app_.reset();
-  auto again = App::Create(config);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
-  app_ = std::move(*again);
-  ASSERT_TRUE(app_->Start().ok());
-  client_ = std::make_unique<HttpClient>("127.0.0.1", app_->port());
+  ASSERT_NO_FATAL_FAILURE(Restart());
   EXPECT_EQ(Quota(other_id, other_token)["_currentFileSizeQuota"], 20000);
   EXPECT_FALSE(Upload(PrivateFolder(other_id, other_token), "o.bin", 15000, other_token).empty());
   EXPECT_EQ(Init(folder_, "admin2.bin", 1, AdminToken()).status, 400);

@@ -211,16 +211,7 @@ TEST_F(UploadTest, AnUnfinishedUploadSurvivesARestart) {
   const std::string id = up["_id"];
   ASSERT_EQ(Chunk(id, 0, png.substr(0, 1000)).status, 200);
   // Stop and start a new server on the same data directory.
-  Config config = app().config();
-  config.port = 0;
-  client_.reset();
-  app_->Stop();
-  app_.reset();
-  auto again = App::Create(config);
-  ASSERT_TRUE(again.ok()) << again.status().ToString();
-  app_ = std::move(*again);
-  ASSERT_TRUE(app_->Start().ok());
-  client_ = std::make_unique<HttpClient>("127.0.0.1", app_->port());
+  ASSERT_NO_FATAL_FAILURE(Restart());
   // Tokens live in the store: still valid.
   EXPECT_EQ(CallJson("GET", "/api/v1/file/offset?uploadId=" + id, token_)["offset"], 1000);
   EXPECT_EQ(ItemsInFolder(), 0u);
