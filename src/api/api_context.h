@@ -59,7 +59,7 @@ struct ApiContext {
   // Uploads: the default quota of a user's files + uploads in progress (0: no quota; admins
   // exempt; a user's own policy may replace it: MetadataStore::GetUserQuota); what an upload
   // must leave free on the assetstore's disk (507 otherwise).
-  uint64_t user_quota_bytes = 0;
+  int64_t user_quota_bytes = 0;  // user-quota-bytes, as the store's quota type
   uint64_t min_free_disk_bytes = 0;
 };
 

@@ -255,7 +255,7 @@ HandlerResult FilesApi::InitUpload(ApiRequest& r) {
     // Girder's user_quota: what the user's files and uploads in progress take, plus this one,
     // against the user's effective quota; checked in the transaction that records the upload.
     UploadQuotaCheck quota;
-    quota.default_bytes = ClampToInt64(ctx_.user_quota_bytes);
+    quota.default_bytes = ctx_.user_quota_bytes;
     auto created = ctx_.store->CreateUpload(u, &quota);
     if (!created.ok() && quota.exceeded) return QuotaExceeded(*size, quota.used, quota.limit);
     TS_RETURN_IF_ERROR(created.status());

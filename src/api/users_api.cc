@@ -305,10 +305,8 @@ HandlerResult UsersApi::GetQuota(ApiRequest& r) {
     }
     TS_ASSIGN_OR_RETURN(UserRecord u, ctx_.store->GetUser(id));
     TS_ASSIGN_OR_RETURN(QuotaPolicy p, ctx_.store->GetUserQuota(id));
-    const int64_t default_bytes = static_cast<int64_t>(
-        std::min<uint64_t>(ctx_.user_quota_bytes, std::numeric_limits<int64_t>::max()));
     return ApiResponse::Json(
-        UserQuotaJson(u, who, p, EffectiveFileSizeQuota(p, u.admin, default_bytes)));
+        UserQuotaJson(u, who, p, EffectiveFileSizeQuota(p, u.admin, ctx_.user_quota_bytes)));
   });
 }
 

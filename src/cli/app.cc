@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
+#include <limits>
 
 #include "api/files_api.h"
 #include "api/items_api.h"
@@ -135,7 +137,8 @@ StatusOr<std::unique_ptr<App>> App::Create(Config config) {
   app->context_.max_thumbnail_files = config.max_thumbnail_files;
   app->context_.max_upload_bytes = config.max_upload_bytes;
   app->context_.max_decoded_bytes = config.max_decoded_bytes;
-  app->context_.user_quota_bytes = config.user_quota_bytes;
+  app->context_.user_quota_bytes = static_cast<int64_t>(
+      std::min<uint64_t>(config.user_quota_bytes, std::numeric_limits<int64_t>::max()));
   app->context_.min_free_disk_bytes = config.min_free_disk_bytes;
   app->context_.thumbnail_dir = app->assetstore_->root() + "/thumbnails";
   app->context_.jobs = app->jobs_.get();
